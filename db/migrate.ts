@@ -1,0 +1,15 @@
+import path from "node:path";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import { connect } from "./client";
+
+export const migrationsFolder = path.resolve(import.meta.dirname, "migrations");
+
+/** Applies every pending drizzle migration; safe to run on each start. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const { db, sql } = connect(url, 1);
+  try {
+    await migrate(db, { migrationsFolder });
+  } finally {
+    await sql.end();
+  }
+}
