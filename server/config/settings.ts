@@ -68,7 +68,7 @@ export type Settings = RawSettings & { url: string; dataDir: string };
 export class SettingsError extends Error {}
 
 /** Parses the environment; throws a SettingsError whose message is one line per bad variable. */
-export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+export function readSettings(env: Record<string, string | undefined> = process.env): Settings {
   const result = settingsSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {

@@ -1,0 +1,53 @@
+import type { ProjectRole } from "@/server/schemas/project";
+
+/**
+ * Who may call each tRPC procedure: the one table the access middleware
+ * enforces and the role-matrix test checks. A procedure missing here is
+ * refused for everyone, so a new one cannot ship open by accident.
+ */
+export type Access =
+  | { kind: "signedIn" }
+  | { kind: "siteAdmin" }
+  /** Needs at least this role in the project named by the input's projectId or projectSlug. */
+  | { kind: "project"; role: ProjectRole };
+
+const signedIn: Access = { kind: "signedIn" };
+const siteAdmin: Access = { kind: "siteAdmin" };
+const project = (role: ProjectRole): Access => ({ kind: "project", role });
+
+export const procedureAccess: Record<string, Access> = {
+  "me.get": signedIn,
+
+  "projects.list": signedIn,
+  "projects.create": signedIn,
+  "projects.get": project("viewer"),
+  "projects.update": project("admin"),
+  "projects.archive": project("admin"),
+  "projects.unarchive": project("admin"),
+
+  "members.list": project("viewer"),
+  "members.add": project("admin"),
+  "members.updateRole": project("admin"),
+  "members.remove": project("admin"),
+
+  "environments.list": project("viewer"),
+  "environments.create": project("maintainer"),
+  "environments.update": project("maintainer"),
+  "environments.reorder": project("maintainer"),
+  "environments.deletionImpact": project("maintainer"),
+  "environments.delete": project("maintainer"),
+
+  "tokens.list": signedIn,
+  "tokens.create": signedIn,
+  "tokens.revoke": signedIn,
+
+  "audit.list": project("maintainer"),
+  "audit.listAll": siteAdmin,
+  "audit.verify": siteAdmin,
+};
+
+export const roleRank: Record<ProjectRole, number> = { viewer: 0, developer: 1, maintainer: 2, admin: 3 };
+
+export function roleAllows(role: ProjectRole | null, needed: ProjectRole): boolean {
+  return role !== null && roleRank[role] >= roleRank[needed];
+}
