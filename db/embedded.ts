@@ -36,7 +36,7 @@ export async function startEmbeddedPostgres({ dataDir, port, portVariable, datab
     // Postgres refuses to run as root; the package then runs it as a "postgres" user it creates.
     createPostgresUser: process.getuid?.() === 0,
     // TCP on loopback only: no socket file in a system folder we may not own.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "shared_buffers=32MB"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "shared_buffers=32MB", "-c", "io_method=sync"],
     initdbFlags: ["--encoding=UTF8"],
     onLog: log,
     onError: log,

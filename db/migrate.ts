@@ -2,7 +2,8 @@ import path from "node:path";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { connect } from "./client";
 
-export const migrationsFolder = path.resolve(import.meta.dirname, "migrations");
+/** Resolved from the working directory, which npm sets to the project root, so bundles find it too. */
+export const migrationsFolder = path.resolve(process.cwd(), "db/migrations");
 
 /** Applies every pending drizzle migration; safe to run on each start. */
 export async function migrateDatabase(url: string): Promise<void> {

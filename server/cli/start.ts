@@ -61,16 +61,17 @@ async function main() {
     const env = {
       ...process.env,
       NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: databaseUrl,
       SLIPWAY_SECRET_KEY: key.toString("hex"),
       AUTH_SECRET: deriveKey(key, "auth").toString("hex"),
       AUTH_URL: settings.url,
       PORT: String(settings.PORT),
     } as NodeJS.ProcessEnv;
-    const tsx = ["--import", "tsx"];
-    children.start({ name: "router", args: [...tsx, path.join(root, "workers/router/main.ts")], env });
-    children.start({ name: "worker", args: [...tsx, path.join(root, "workers/worker.ts")], env });
-    children.start({ name: "web", args: [...tsx, path.join(root, "server/cli/web.ts")], env });
+    const bundle = (name: string) => [path.join(root, ".slipway-build", `${name}.mjs`)];
+    children.start({ name: "router", args: bundle("router"), env });
+    children.start({ name: "worker", args: bundle("worker"), env });
+    children.start({ name: "web", args: bundle("web"), env });
 
     const healthy = await waitForHealth(settings.PORT);
     const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
