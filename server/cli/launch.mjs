@@ -1,7 +1,7 @@
 // Runs one of Slipway's processes from a bundle that esbuild makes of its
 // TypeScript, rebuilt whenever a source file is newer. Plain JavaScript, so
 // `npm start` needs no TypeScript loader, which would cost every process memory.
-import { build } from "esbuild";
+import { build, stop } from "esbuild";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -48,6 +48,8 @@ async function ensureBundles() {
     // next's "server-only" guard has no meaning outside Next's bundler.
     alias: { "server-only": path.join(root, "node_modules/server-only/empty.js") },
   });
+  // esbuild keeps a helper process running for more builds; there will be none.
+  await stop();
 }
 
 const name = process.argv[2];

@@ -31,3 +31,10 @@ describe("readSettings", () => {
     ]);
   });
 });
+
+describe("readSettings with empty variables", () => {
+  it("treats an empty variable as unset", () => {
+    expect(readSettings({ DATABASE_URL: "", PORT: " " }).DATABASE_URL).toBeUndefined();
+    expect(readSettings({ PORT: "" }).PORT).toBe(3000);
+  });
+});

@@ -69,7 +69,9 @@ export class SettingsError extends Error {}
 
 /** Parses the environment; throws a SettingsError whose message is one line per bad variable. */
 export function readSettings(env: Record<string, string | undefined> = process.env): Settings {
-  const result = settingsSchema.safeParse(env);
+  // An empty variable means "not set", as in most shells' and compose files' usage.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const result = settingsSchema.safeParse(given);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);
