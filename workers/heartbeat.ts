@@ -15,14 +15,15 @@ type Beat = { workerId: string; hostname: string; labels: string[]; startedAt: s
  */
 export async function startHeartbeat(boss: PgBoss, db: Database, beat: { workerId: string; labels: string[] }) {
   const identity = { ...beat, hostname: os.hostname(), startedAt: new Date().toISOString() };
-  await boss.work<Beat>(QUEUES.workerHeartbeat, { pollingIntervalSeconds: 2 }, async (jobs) => {
-    for (const job of jobs) await recordBeat(db, job.data);
-  });
   const send = () =>
     boss.send(QUEUES.workerHeartbeat, { ...identity, sentAt: new Date().toISOString() } satisfies Beat, { expireInSeconds: 60, retentionSeconds: 300 }).catch((error: Error) => {
       console.error(`could not send heartbeat: ${error.message}`);
     });
+  // Send before subscribing: work() fetches at once, so the first beat lands without waiting a poll.
   await send();
+  await boss.work<Beat>(QUEUES.workerHeartbeat, { pollingIntervalSeconds: 2 }, async (jobs) => {
+    for (const job of jobs) await recordBeat(db, job.data);
+  });
   const timer = setInterval(send, HEARTBEAT_INTERVAL_MS);
   return () => clearInterval(timer);
 }
