@@ -3,3 +3,8 @@ export * from "./projects";
 export * from "./tokens";
 export * from "./audit";
 export * from "./system";
+export * from "./routing";
+export * from "./pipelines";
+export * from "./runs";
+export * from "./secrets";
+export * from "./artifacts";

@@ -30,12 +30,14 @@ const branchName = z
 
 export const projectNameSchema = z.string().trim().min(1, "Enter a name.").max(80, "Name must be at most 80 characters.");
 
+const descriptionSchema = z.string().trim().max(500, "Description must be at most 500 characters.");
+
 export const projectFieldsSchema = z.object({
   name: projectNameSchema,
   slug: slugSchema,
   repositoryUrl,
   defaultBranch: branchName.default("main"),
-  description: z.string().trim().max(500, "Description must be at most 500 characters.").default(""),
+  description: descriptionSchema.default(""),
 });
 
 export const createProjectInput = projectFieldsSchema;
@@ -43,10 +45,18 @@ export type CreateProjectInput = z.input<typeof createProjectInput>;
 
 export const projectIdInput = z.object({ projectId: z.uuid("Unknown project.") });
 
-export const updateProjectInput = projectIdInput.extend(projectFieldsSchema.partial().shape);
+/** Only the fields sent change: no defaults here, or saving a name would reset the branch and description. */
+export const updateProjectInput = projectIdInput.extend({
+  name: projectNameSchema.optional(),
+  slug: slugSchema.optional(),
+  repositoryUrl: repositoryUrl.optional(),
+  defaultBranch: branchName.optional(),
+  description: descriptionSchema.optional(),
+});
 export type UpdateProjectInput = z.infer<typeof updateProjectInput>;
 
-export const memberEmailSchema = z.email("Enter a valid email address.").trim().toLowerCase();
+/** Trimmed before it is checked, so an address pasted with a stray space is accepted. */
+export const memberEmailSchema = z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address."));
 
 export const addMemberInput = projectIdInput.extend({ email: memberEmailSchema, role: projectRoleSchema });
 export const updateMemberInput = projectIdInput.extend({ userId: z.uuid(), role: projectRoleSchema });

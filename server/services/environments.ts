@@ -48,10 +48,13 @@ export async function updateEnvironment(
   actor: Actor,
   input: { projectId: string; environmentId: string; name?: string; description?: string; variables?: Record<string, string> },
 ): Promise<Environment> {
-  const { projectId, environmentId, ...changes } = input;
+  const { projectId, environmentId, ...sent } = input;
+  const changes = Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)) as typeof sent;
   try {
     return await db.transaction(async (tx) => {
       const before = await lockEnvironment(tx, projectId, environmentId);
+      // A save with nothing in it changes nothing (and an empty UPDATE is an error).
+      if (Object.keys(changes).length === 0) return before;
       if (changes.name && changes.name !== before.name) await assertNameFree(tx, projectId, changes.name, environmentId);
       const [after] = await tx.update(environments).set(changes).where(eq(environments.id, environmentId)).returning();
       const keys = Object.keys(changes) as (keyof typeof changes)[];

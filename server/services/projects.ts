@@ -39,7 +39,7 @@ export async function createProject(db: Database, actor: Actor & { userId: strin
 
 export type ProjectSummary = Project & { role: ProjectRole | null; environmentCount: number };
 
-/** Projects the person belongs to (every project for site admins), newest first. */
+/** Projects the person belongs to (every project for site admins), by name. */
 export async function listProjects(
   db: Database,
   viewer: { userId: string; isAdmin: boolean },
@@ -72,11 +72,14 @@ export async function findProjectBySlug(db: Database, slug: string): Promise<Pro
 }
 
 export async function updateProject(db: Database, actor: Actor, input: UpdateProjectInput): Promise<Project> {
-  const { projectId, ...changes } = input;
+  const { projectId, ...sent } = input;
+  const changes = Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)) as typeof sent;
   try {
     return await db.transaction(async (tx) => {
       const [before] = await tx.select().from(projects).where(eq(projects.id, projectId)).for("update");
       if (!before) throw new NotFoundError("This project does not exist or was deleted.");
+      // A save with nothing in it changes nothing (and an empty UPDATE is an error).
+      if (Object.keys(changes).length === 0) return before;
       if (changes.slug && changes.slug !== before.slug) {
         const [taken] = await tx.select({ id: projects.id }).from(projects).where(eq(projects.slug, changes.slug));
         if (taken) throw slugTaken(changes.slug);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { and, count, eq, gte, sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import type { Database, Tx } from "@/db/client";
 import { signInAttempts, users, type User } from "@/db/schema";
 import { systemActor, type Actor } from "./actor";
 import { recordAudit } from "./audit";
@@ -60,12 +60,15 @@ export async function signInWithPassword(
   { ip }: SignInContext,
 ): Promise<User | null> {
   const normalised = email.trim().toLowerCase();
-  await assertNotRateLimited(db, normalised, ip);
-  const user = await findUserByEmail(db, normalised);
-  // Verify against a throwaway hash for unknown emails so timing does not reveal which exist.
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyPassword(DUMMY_HASH, password);
-  const succeeded = Boolean(user?.passwordHash && ok);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
+    // One attempt per email at a time: otherwise a burst of parallel guesses all pass
+    // the limit check before any of them is recorded.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`slipway:sign-in:${normalised}`}))`);
+    await assertNotRateLimited(tx, normalised, ip);
+    const user = await tx.query.users.findFirst({ where: eq(users.email, normalised) });
+    // Verify against a throwaway hash for unknown emails so timing does not reveal which exist.
+    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await verifyPassword(DUMMY_HASH, password);
+    const succeeded = Boolean(user?.passwordHash && ok);
     await tx.insert(signInAttempts).values({ email: normalised, ip, succeeded });
     const actor: Actor = { userId: succeeded ? user!.id : null, label: normalised, ip, via: "password" };
     await recordAudit(tx, actor, {
@@ -75,18 +78,26 @@ export async function signInWithPassword(
       after: { method: "password", email: normalised },
     });
     if (succeeded) await tx.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user!.id));
+    return succeeded ? user! : null;
   });
-  return succeeded ? user! : null;
 }
 
 const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2xpcHdheXNhbHQ$OTGQa473SMttF0k0ks1X213RDPNWstoMtVStG5/bmsE";
 
-async function assertNotRateLimited(db: Database, email: string, ip: string | null) {
+async function assertNotRateLimited(db: Tx, email: string, ip: string | null) {
   const since = new Date(Date.now() - SIGN_IN_WINDOW_MINUTES * 60_000);
   const [byEmail] = await db
     .select({ value: count() })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.email, email), eq(signInAttempts.succeeded, false), gte(signInAttempts.at, since)));
+    .where(
+      and(
+        eq(signInAttempts.email, email),
+        eq(signInAttempts.succeeded, false),
+        gte(signInAttempts.at, since),
+        // A successful sign-in wipes the slate: only failures after it count.
+        sql`${signInAttempts.at} > coalesce((select max(s.at) from sign_in_attempts s where s.email = ${email} and s.succeeded), '-infinity')`,
+      ),
+    );
   const [byIp] = ip
     ? await db
         .select({ value: count() })
@@ -117,10 +128,14 @@ export async function upsertExternalUser(
     if (existing) {
       [user] = await tx.update(users).set({ name, lastSignInAt: new Date() }).where(eq(users.id, existing.id)).returning();
     } else {
-      [user] = await tx
+      // A first sign-in racing another for the same email: the loser takes the winner's row.
+      const [inserted] = await tx
         .insert(users)
         .values({ email, name, isAdmin: adminEmails.includes(email), lastSignInAt: new Date() })
+        .onConflictDoNothing({ target: users.email })
         .returning();
+      if (!inserted) return (await tx.query.users.findFirst({ where: eq(users.email, email) }))!;
+      user = inserted;
       await recordAudit(tx, { userId: user.id, label: email, ip, via: profile.provider }, {
         action: "user.create",
         objectType: "user",

@@ -1,0 +1,380 @@
+/**
+ * Calls every tRPC procedure as every kind of caller and checks the outcome
+ * against `procedureAccess`, the one table of who may do what. Each cell gets a
+ * fresh project, so an allowed destructive call cannot change what the next
+ * cell sees. Adding a procedure without an access rule or a sample input here
+ * fails this file.
+ */
+import { randomUUID } from "node:crypto";
+import type { AnyTRPCProcedure } from "@trpc/server";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { environments, projectMembers, type Project, type User } from "@/db/schema";
+import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
+import type { ProjectRole } from "@/server/schemas/project";
+import { setProjectArchived } from "@/server/services/projects";
+import { createToken } from "@/server/services/tokens";
+import {
+  actorFor,
+  auditCount,
+  callerFor,
+  callPath,
+  createProjectAs,
+  createUser,
+  databaseFingerprint,
+  trpcErrorOf,
+  unique,
+} from "@/server/testing/fixtures";
+import { procedureAccess, roleAllows, type Access } from "./access";
+import { appRouter, createCaller } from "./root";
+import { createCallerFactory, procedure, router } from "./trpc";
+
+let t: TestDatabase;
+
+type People = {
+  siteAdmin: User;
+  owner: User;
+  maintainer: User;
+  developer: User;
+  viewer: User;
+  outsider: User;
+  spare: User;
+  newcomer: User;
+};
+let people: People;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const [siteAdmin, owner, maintainer, developer, viewer, outsider, spare, newcomer] = await Promise.all([
+    createUser(t.db, { name: "Site Admin", isAdmin: true }),
+    createUser(t.db, { name: "Owner" }),
+    createUser(t.db, { name: "Maintainer" }),
+    createUser(t.db, { name: "Developer" }),
+    createUser(t.db, { name: "Viewer" }),
+    createUser(t.db, { name: "Outsider" }),
+    createUser(t.db, { name: "Spare" }),
+    createUser(t.db, { name: "Newcomer" }),
+  ]);
+  people = { siteAdmin, owner, maintainer, developer, viewer, outsider, spare, newcomer };
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+/** A project with one member of each role, and what the sample inputs refer to. */
+type World = {
+  project: Project;
+  environmentIds: string[];
+  /** A developer who is not one of the callers: the target of member changes. */
+  spare: User;
+  /** Someone who has signed in but is not a member: the target of members.add. */
+  newcomer: User;
+  /** A token owned by the caller, set by tokens.revoke's prepare step. */
+  callerTokenId: string;
+};
+
+async function buildWorld(): Promise<World> {
+  const project = await createProjectAs(t.db, people.owner);
+  await t.db.insert(projectMembers).values([
+    { projectId: project.id, userId: people.maintainer.id, role: "maintainer" },
+    { projectId: project.id, userId: people.developer.id, role: "developer" },
+    { projectId: project.id, userId: people.viewer.id, role: "viewer" },
+    { projectId: project.id, userId: people.spare.id, role: "developer" },
+  ]);
+  const envs = await t.db.select().from(environments).where(eq(environments.projectId, project.id)).orderBy(environments.position);
+  return { project, environmentIds: envs.map((e) => e.id), spare: people.spare, newcomer: people.newcomer, callerTokenId: randomUUID() };
+}
+
+type Sample = {
+  /** Puts a fresh world in the state the call needs (e.g. archived before unarchive). */
+  prepare?: (world: World, caller: User | null) => Promise<void>;
+  input: (world: World) => unknown;
+};
+
+/** One plausible, valid input per procedure. */
+const samples: Record<string, Sample> = {
+  "me.get": { input: () => undefined },
+
+  "projects.list": { input: () => ({ includeArchived: true }) },
+  "projects.create": { input: () => ({ name: "Matrix app", slug: unique("matrix"), repositoryUrl: "https://git.example.test/m.git" }) },
+  "projects.get": { input: (w) => ({ projectId: w.project.id }) },
+  "projects.update": { input: (w) => ({ projectId: w.project.id, description: "Updated by the role matrix" }) },
+  "projects.archive": { input: (w) => ({ projectId: w.project.id }) },
+  "projects.unarchive": {
+    prepare: async (w) => {
+      await setProjectArchived(t.db, actorFor(people.owner), w.project.id, true);
+    },
+    input: (w) => ({ projectId: w.project.id }),
+  },
+
+  "members.list": { input: (w) => ({ projectId: w.project.id }) },
+  "members.add": { input: (w) => ({ projectId: w.project.id, email: w.newcomer.email, role: "viewer" }) },
+  "members.updateRole": { input: (w) => ({ projectId: w.project.id, userId: w.spare.id, role: "viewer" }) },
+  "members.remove": { input: (w) => ({ projectId: w.project.id, userId: w.spare.id }) },
+
+  "environments.list": { input: (w) => ({ projectId: w.project.id }) },
+  "environments.create": { input: (w) => ({ projectId: w.project.id, name: "qa", description: "Quality assurance" }) },
+  "environments.update": {
+    input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0], description: "Changed", variables: { LOG_LEVEL: "debug" } }),
+  },
+  "environments.reorder": { input: (w) => ({ projectId: w.project.id, environmentIds: [...w.environmentIds].reverse() }) },
+  "environments.deletionImpact": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "environments.delete": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0], confirmName: "development" }) },
+
+  "tokens.list": { input: () => undefined },
+  "tokens.create": { input: () => ({ name: "CI", scope: "read", expiresInDays: 30 }) },
+  "tokens.revoke": {
+    prepare: async (w, caller) => {
+      if (caller) w.callerTokenId = (await createToken(t.db, actorFor(caller), { name: "to revoke", scope: "write", expiresInDays: 7 })).record.id;
+    },
+    input: (w) => ({ tokenId: w.callerTokenId }),
+  },
+
+  "audit.list": { input: (w) => ({ projectId: w.project.id }) },
+  "audit.listAll": { input: () => ({}) },
+  "audit.verify": { input: () => undefined },
+};
+
+type CallerKind = {
+  name: string;
+  user: (p: People) => User | null;
+  /** The caller's role in the world's project (null when not a member). */
+  role: ProjectRole | null;
+  tokenScope: "read" | "write" | null;
+};
+
+const callerKinds: CallerKind[] = [
+  { name: "an anonymous visitor", user: () => null, role: null, tokenScope: null },
+  { name: "a signed-in non-member", user: (p) => p.outsider, role: null, tokenScope: null },
+  { name: "a viewer", user: (p) => p.viewer, role: "viewer", tokenScope: null },
+  { name: "a developer", user: (p) => p.developer, role: "developer", tokenScope: null },
+  { name: "a maintainer", user: (p) => p.maintainer, role: "maintainer", tokenScope: null },
+  { name: "a project admin", user: (p) => p.owner, role: "admin", tokenScope: null },
+  { name: "a site admin", user: (p) => p.siteAdmin, role: null, tokenScope: null },
+  { name: "a project admin's read-only API token", user: (p) => p.owner, role: "admin", tokenScope: "read" },
+];
+
+const procedures = appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure>;
+const procedurePaths = Object.keys(procedures).sort();
+const typeOf = (path: string) => procedures[path]._def.type;
+
+function expectedAllowed(rule: Access, type: string, kind: CallerKind, user: User | null): boolean {
+  if (!user) return false;
+  if (type === "mutation" && kind.tokenScope === "read") return false;
+  switch (rule.kind) {
+    case "signedIn":
+      return true;
+    case "siteAdmin":
+      return user.isAdmin;
+    case "project":
+      return user.isAdmin || roleAllows(kind.role, rule.role);
+  }
+}
+
+describe("the access table", () => {
+  it("has exactly one rule for every procedure the API serves", () => {
+    expect(procedurePaths.length).toBeGreaterThan(0);
+    expect(Object.keys(procedureAccess).sort()).toEqual(procedurePaths);
+  });
+
+  it("has a sample input in this test for every procedure", () => {
+    expect(Object.keys(samples).sort()).toEqual(procedurePaths);
+  });
+
+  it("refuses a procedure that has no rule, even to a site admin", async () => {
+    const ghostRouter = router({ ghost: router({ peek: procedure.query(() => "secret") }) });
+    const caller = createCallerFactory(ghostRouter)({ db: t.db, user: people.siteAdmin, ip: null, via: "session", tokenScope: null });
+    const error = await trpcErrorOf(caller.ghost.peek());
+    expect(error.code).toBe("FORBIDDEN");
+    expect(error.message).toBe("No access rule is defined for ghost.peek.");
+  });
+});
+
+let sharedWorld: World;
+
+describe.each(procedurePaths)("%s", (path) => {
+  beforeAll(async () => {
+    sharedWorld ??= await buildWorld();
+  });
+
+  it.each(callerKinds.map((kind) => [kind.name, kind] as const))("as %s", async (_name, kind) => {
+    const sample = samples[path];
+    if (!sample) throw new Error(`No sample input for ${path}: add one to the samples table.`);
+    const rule = procedureAccess[path];
+    const user = kind.user(people);
+    const type = typeOf(path);
+    const allowed = expectedAllowed(rule, type, kind, user);
+
+    // Refused calls and queries are shown to change nothing, so they share one project;
+    // an allowed change, or a call that needs set-up, gets a project of its own.
+    const world = (allowed && type === "mutation") || sample.prepare ? await buildWorld() : sharedWorld;
+    await sample.prepare?.(world, user);
+    const input = sample.input(world);
+    const caller = callerFor(t.db, user, { tokenScope: kind.tokenScope, via: kind.tokenScope ? `token:${randomUUID()}` : "session" });
+    const auditBefore = await auditCount(t.db);
+    const before = allowed && type === "mutation" ? null : await databaseFingerprint(t.db);
+
+    if (allowed) {
+      const outcome = await callPath(caller, path, input).then(
+        () => "succeeded",
+        (error: unknown) => error,
+      );
+      expect(outcome, `${kind.name} should be allowed to call ${path}`).toBe("succeeded");
+      if (type === "mutation") {
+        // Every change leaves exactly one audit event.
+        expect(await auditCount(t.db)).toBe(auditBefore + 1);
+      } else {
+        expect(await databaseFingerprint(t.db)).toEqual(before);
+      }
+    } else {
+      const error = await trpcErrorOf(callPath(caller, path, input));
+      expect(error.code).toBe(user ? "FORBIDDEN" : "UNAUTHORIZED");
+      expect(error.message.length).toBeGreaterThan(10);
+      // A refused call changed nothing: no row anywhere, and no audit event.
+      expect(await auditCount(t.db)).toBe(auditBefore);
+      expect(await databaseFingerprint(t.db)).toEqual(before);
+    }
+  });
+});
+
+describe("refusals say why", () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  });
+
+  it("tells an anonymous caller how to authenticate", async () => {
+    const error = await trpcErrorOf(callerFor(t.db, null).me.get());
+    expect(error.code).toBe("UNAUTHORIZED");
+    expect(error.message).toMatch(/Sign in first, or send an API token/);
+  });
+
+  it("passes on why a presented token was refused instead of a bare 401", async () => {
+    const caller = createCaller({ db: t.db, user: null, ip: null, via: "session", tokenScope: null, authError: "This API token was revoked." });
+    const error = await trpcErrorOf(caller.projects.list());
+    expect(error.code).toBe("UNAUTHORIZED");
+    expect(error.message).toBe("This API token was revoked.");
+  });
+
+  it("tells a non-member which project they are not in", async () => {
+    const error = await trpcErrorOf(callerFor(t.db, people.outsider).projects.get({ projectId: world.project.id }));
+    expect(error.code).toBe("FORBIDDEN");
+    expect(error.message).toBe(`You are not a member of the project "${world.project.name}".`);
+  });
+
+  it("tells a member which role the action needs and which they have", async () => {
+    const error = await trpcErrorOf(
+      callerFor(t.db, people.viewer).environments.create({ projectId: world.project.id, name: "qa", description: "" }),
+    );
+    expect(error.code).toBe("FORBIDDEN");
+    expect(error.message).toBe(`This needs the maintainer role in "${world.project.name}"; you are a viewer.`);
+  });
+
+  it("tells a read-only token user to create a read-write token", async () => {
+    const error = await trpcErrorOf(
+      callerFor(t.db, people.owner, { tokenScope: "read" }).projects.update({ projectId: world.project.id, description: "nope" }),
+    );
+    expect(error.code).toBe("FORBIDDEN");
+    expect(error.message).toMatch(/read-only; create a read-write token/);
+  });
+
+  it("lets a read-only token read", async () => {
+    const project = await callerFor(t.db, people.owner, { tokenScope: "read" }).projects.get({ projectId: world.project.id });
+    expect(project.id).toBe(world.project.id);
+    expect(project.role).toBe("admin");
+  });
+});
+
+describe("addressing a project by slug", () => {
+  let world: World;
+  beforeAll(async () => {
+    world = await buildWorld();
+  });
+
+  it("lets a viewer open the project by its slug and shows their role", async () => {
+    const project = await callerFor(t.db, people.viewer).projects.get({ projectSlug: world.project.slug });
+    expect(project.id).toBe(world.project.id);
+    expect(project.role).toBe("viewer");
+  });
+
+  it("refuses a non-member who knows the slug", async () => {
+    const error = await trpcErrorOf(callerFor(t.db, people.outsider).projects.get({ projectSlug: world.project.slug }));
+    expect(error.code).toBe("FORBIDDEN");
+  });
+
+  it("says an unknown slug does not exist", async () => {
+    const error = await trpcErrorOf(callerFor(t.db, people.viewer).projects.get({ projectSlug: "no-such-project" }));
+    expect(error.code).toBe("NOT_FOUND");
+    expect(error.message).toBe('There is no project "no-such-project".');
+  });
+
+  it("shows a site admin every project with the admin role", async () => {
+    const project = await callerFor(t.db, people.siteAdmin).projects.get({ projectSlug: world.project.slug });
+    expect(project.role).toBe("admin");
+  });
+});
+
+describe("a role in one project gives no power over another", () => {
+  let mine: World;
+  let theirs: World;
+  let attacker: User;
+  /** An admin of `theirs` only. */
+  let victim: User;
+
+  beforeAll(async () => {
+    [attacker, victim] = await Promise.all([createUser(t.db, { name: "Attacker" }), createUser(t.db, { name: "Victim" })]);
+    mine = await buildWorld();
+    theirs = await buildWorld();
+    await t.db.insert(projectMembers).values([
+      { projectId: mine.project.id, userId: attacker.id, role: "admin" },
+      { projectId: theirs.project.id, userId: victim.id, role: "admin" },
+    ]);
+  });
+
+  it("cannot delete another project's environment by naming its own project", async () => {
+    const before = await databaseFingerprint(t.db);
+    const error = await trpcErrorOf(
+      callerFor(t.db, attacker).environments.delete({
+        projectId: mine.project.id,
+        environmentId: theirs.environmentIds[0],
+        confirmName: "development",
+      }),
+    );
+    expect(error.code).toBe("NOT_FOUND");
+    expect(await databaseFingerprint(t.db)).toEqual(before);
+  });
+
+  it("cannot rename another project's environment by naming its own project", async () => {
+    const error = await trpcErrorOf(
+      callerFor(t.db, attacker).environments.update({ projectId: mine.project.id, environmentId: theirs.environmentIds[2], name: "pwned" }),
+    );
+    expect(error.code).toBe("NOT_FOUND");
+    const [env] = await t.db.select().from(environments).where(eq(environments.id, theirs.environmentIds[2]));
+    expect(env.name).toBe("production");
+  });
+
+  it("cannot remove or demote another project's member by naming its own project", async () => {
+    const caller = callerFor(t.db, attacker);
+    const before = await databaseFingerprint(t.db);
+    const removal = await trpcErrorOf(caller.members.remove({ projectId: mine.project.id, userId: victim.id }));
+    expect(removal.code).toBe("NOT_FOUND");
+    const demotion = await trpcErrorOf(caller.members.updateRole({ projectId: mine.project.id, userId: victim.id, role: "viewer" }));
+    expect(demotion.code).toBe("NOT_FOUND");
+    expect(await databaseFingerprint(t.db)).toEqual(before);
+  });
+
+  it("cannot revoke someone else's API token", async () => {
+    const { record } = await createToken(t.db, actorFor(people.owner), { name: "owner's", scope: "write", expiresInDays: 7 });
+    const error = await trpcErrorOf(callerFor(t.db, attacker).tokens.revoke({ tokenId: record.id }));
+    expect(error.code).toBe("NOT_FOUND");
+    const tokens = await callerFor(t.db, people.owner).tokens.list();
+    expect(tokens.find((tk) => tk.id === record.id)?.revokedAt).toBeNull();
+  });
+
+  it("cannot read another project's audit trail through its own", async () => {
+    const events = await callerFor(t.db, attacker).audit.list({ projectId: mine.project.id, limit: 500 });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.projectId === mine.project.id)).toBe(true);
+  });
+});
