@@ -2,9 +2,11 @@
 export const LIMITS = {
   maxBytes: 1024 * 1024,
   /** Passed to yaml's `toJS`, which throws past it: the usual "billion laughs" guard. */
-  maxAliasCount: 100,
+  maxAliasCount: 5_000,
+  /** Anchors (&name) plus aliases (*name): yaml's alias resolution is quadratic in them. */
+  maxAnchorsAndAliases: 2_000,
   /** Our own bound on nodes produced through aliases, independent of yaml's heuristic. */
-  maxAliasNodes: 10_000,
+  maxAliasNodes: 100_000,
   maxDepth: 64,
   maxJobs: 500,
   maxStepsPerJob: 1000,

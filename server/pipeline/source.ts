@@ -1,5 +1,5 @@
-import { Alias, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar } from "yaml";
-import type { Document, Node as YamlNode } from "yaml";
+import { Alias, Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, Scalar, visit, YAMLParseError } from "yaml";
+import type { CST, Document, Node as YamlNode } from "yaml";
 import { Diagnostics, type Path, type Position } from "./diagnostics";
 import { LIMITS } from "./limits";
 
@@ -55,17 +55,15 @@ export function readSource(text: string, diagnostics: Diagnostics): SourceTree {
     return { root: undefined, positionAt };
   }
 
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  } catch (error) {
-    // The yaml composer recurses per nesting level; absurd nesting overflows the stack.
-    if (error instanceof RangeError) {
-      diagnostics.error(`The pipeline nests too deeply; the limit is ${LIMITS.maxDepth} levels.`, start, []);
-      return { root: undefined, positionAt };
-    }
-    throw error;
+  // yaml's lexer and CST parser are iterative, but its composer recurses once per
+  // level and overflows the stack (or worse) on deep nesting: measure the CST first.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tooDeep = firstTooDeep(tokens);
+  if (tooDeep !== undefined) {
+    diagnostics.error(`The pipeline nests deeper than ${LIMITS.maxDepth} levels.`, positionAt(tooDeep), []);
+    return { root: undefined, positionAt };
   }
+  const doc = composeOne(tokens, text.length);
   for (const problem of doc.errors) {
     diagnostics.error(problem.message, positionAt(problem.pos[0]), []);
   }
@@ -74,10 +72,18 @@ export function readSource(text: string, diagnostics: Diagnostics): SourceTree {
   }
   if (doc.errors.length > 0) return { root: undefined, positionAt };
 
+  // yaml resolves each alias by scanning every anchor and alias before it, so their
+  // number is bounded before yaml's toJS or our converter resolves any.
+  const references = countAnchorsAndAliases(doc);
+  if (references > LIMITS.maxAnchorsAndAliases) {
+    const message = `The pipeline has ${references} YAML anchors and aliases; the limit is ${LIMITS.maxAnchorsAndAliases}.`;
+    diagnostics.error(message, start, []);
+    return { root: undefined, positionAt };
+  }
   try {
     // yaml's own guard against "billion laughs": throws once aliases expand past the count.
     doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-  } catch (error) {
+  } catch {
     diagnostics.error(
       `The pipeline expands YAML aliases (*name) too many times; the limit is ${LIMITS.maxAliasCount}.`,
       start,
@@ -86,51 +92,94 @@ export function readSource(text: string, diagnostics: Diagnostics): SourceTree {
     return { root: undefined, positionAt };
   }
 
-  const converter = new Converter(doc, text, positionAt, diagnostics);
+  const converter = new Converter(text, positionAt, diagnostics);
   const root = doc.contents ? converter.convert(doc.contents, [], 0) : undefined;
   return { root: converter.aborted ? undefined : root, positionAt };
+}
+
+function countAnchorsAndAliases(doc: Document.Parsed): number {
+  let count = 0;
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node) || ("anchor" in node && node.anchor)) count++;
+    },
+  });
+  return count;
+}
+
+/** Like yaml's parseDocument, from already parsed tokens. */
+function composeOne(tokens: CST.Token[], length: number): Document.Parsed {
+  const docs = [...new Composer({ uniqueKeys: false, prettyErrors: false }).compose(tokens, true, length)];
+  const [doc, extra] = docs;
+  if (extra) {
+    const message = 'A pipeline file holds one YAML document; remove the "---" separator.';
+    doc.errors.push(new YAMLParseError([extra.range[0], extra.range[1]], "MULTIPLE_DOCS", message));
+  }
+  return doc;
+}
+
+/** Offset of the first collection nested deeper than the limit, walking the CST without recursion. */
+function firstTooDeep(tokens: CST.Token[]): number | undefined {
+  const stack: [CST.Token, number][] = tokens.map((token) => [token, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token.type === "document") {
+      if (token.value) stack.push([token.value, depth]);
+    } else if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
+      if (depth + 1 > LIMITS.maxDepth) return token.offset;
+      for (const item of token.items) {
+        if ("key" in item && item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 class Converter {
   /** Nodes produced by alias expansion so far; bounded independently of yaml's check. */
   private expanded = 0;
+  /** Anchor name -> its latest definition so far in document order (yaml's resolve rescans the document). */
+  private readonly anchors = new Map<string, YamlNode>();
   aborted = false;
 
   constructor(
-    private readonly doc: Document.Parsed,
     private readonly text: string,
     private readonly positionAt: (offset: number) => Position,
     private readonly diagnostics: Diagnostics,
   ) {}
 
-  convert(node: YamlNode, path: Path, depth: number, viaAlias = false): SNode | undefined {
+  /** `via` is where the alias being expanded is written, if any. */
+  convert(node: YamlNode, path: Path, depth: number, via?: Position): SNode | undefined {
     if (this.aborted) return undefined;
     const pos = this.positionAt(node.range?.[0] ?? 0);
     if (depth > LIMITS.maxDepth) {
       this.abort(`The pipeline nests deeper than ${LIMITS.maxDepth} levels.`, pos, path);
       return undefined;
     }
-    if (viaAlias && ++this.expanded > LIMITS.maxAliasNodes) {
-      this.abort(`YAML aliases (*name) expand to more than ${LIMITS.maxAliasNodes} values.`, pos, path);
+    if (via && ++this.expanded > LIMITS.maxAliasNodes) {
+      this.abort(`YAML aliases (*name) expand to more than ${LIMITS.maxAliasNodes} values.`, via, path);
       return undefined;
     }
-    if (isAlias(node)) return this.alias(node, path, depth);
+    if (isAlias(node)) return this.alias(node, path, depth, via ?? pos);
+    // Anchors met inside an alias expansion were registered where they are written.
+    if (!via && "anchor" in node && typeof node.anchor === "string") this.anchors.set(node.anchor, node);
     if (isScalar(node)) return this.scalar(node, pos);
     if (isSeq(node)) {
       const items: SNode[] = [];
       node.items.forEach((item, index) => {
-        const converted = this.convert(item as YamlNode, [...path, index], depth + 1, viaAlias);
+        const converted = this.convert(item as YamlNode, [...path, index], depth + 1, via);
         if (converted) items.push(converted);
       });
       return { kind: "seq", items, pos };
     }
-    if (isMap(node)) return this.map(node.items, pos, path, depth, viaAlias);
+    if (isMap(node)) return this.map(node.items, pos, path, depth, via);
     return undefined;
   }
 
-  private alias(node: Alias, path: Path, depth: number): SNode | undefined {
-    const target = node.resolve(this.doc);
-    return target ? this.convert(target, path, depth + 1, true) : undefined;
+  private alias(node: Alias, path: Path, depth: number, via: Position): SNode | undefined {
+    const target = this.anchors.get(node.source);
+    return target ? this.convert(target, path, depth + 1, via) : undefined;
   }
 
   private scalar(node: Scalar, pos: Position): SScalar {
@@ -148,7 +197,7 @@ class Converter {
     pos: Position,
     path: Path,
     depth: number,
-    viaAlias: boolean,
+    via: Position | undefined,
   ): SMap {
     const entries: SEntry[] = [];
     const seen = new Map<string, Position>();
@@ -160,11 +209,17 @@ class Converter {
         this.diagnostics.error("Keys must be plain text, not lists or mappings.", keyPos, path);
         continue;
       }
-      const resolvedKey = keyNode && isAlias(keyNode) ? keyNode.resolve(this.doc) : keyNode;
+      if (!via && isScalar(keyNode) && keyNode.anchor) this.anchors.set(keyNode.anchor, keyNode);
+      const resolvedKey = keyNode && isAlias(keyNode) ? this.anchors.get(keyNode.source) : keyNode;
       const key = resolvedKey && isScalar(resolvedKey) ? String(resolvedKey.value ?? "") : "";
+      if (key === "__proto__") {
+        // Would replace the prototype of the plain objects the model is built from.
+        this.diagnostics.error('The key "__proto__" is not allowed.', keyPos, [...path, key]);
+        continue;
+      }
       const valueNode = pair.value as YamlNode | null;
       const value = valueNode
-        ? this.convert(valueNode, [...path, key], depth + 1, viaAlias)
+        ? this.convert(valueNode, [...path, key], depth + 1, via)
         : ({ kind: "scalar", value: null, pos: keyPos, raw: "", offset: 0 } as SScalar);
       if (!value) continue;
       if (key === "<<" && isScalar(keyNode) && keyNode.type === Scalar.PLAIN) {
