@@ -2,9 +2,9 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema";
 
-export type Database = PostgresJsDatabase<typeof schema>;
+export type Database = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
 /** A database handle or an open transaction on it: services accept either. */
-export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0] | Database;
+export type Tx = DbTransaction | Database;
 
 export function connect(url: string, max = 10): { db: Database; sql: postgres.Sql } {
   const sql = postgres(url, { max, onnotice: () => undefined });
@@ -26,4 +26,16 @@ export function getDb(): Database {
 export function getSql(): postgres.Sql {
   getDb();
   return globalForDb.slipwayDb!.sql;
+}
+
+/** An open drizzle transaction (from `db.transaction`). */
+export type DbTransaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+/**
+ * The postgres.js handle under a drizzle transaction, so pg-boss can enqueue
+ * work in it and the rows and the jobs about them commit together. drizzle
+ * keeps it on the transaction's session; it has no public accessor.
+ */
+export function rawTransactionClient(tx: DbTransaction): postgres.TransactionSql {
+  return (tx as unknown as { session: { client: postgres.TransactionSql } }).session.client;
 }

@@ -1,28 +1,55 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
+import postgres from "postgres";
 import { connect } from "@/db/client";
-import { startBoss } from "@/server/queue/boss";
 import { onShutdown } from "@/server/cli/child-lifecycle";
-import { startHeartbeat } from "./heartbeat";
+import { loadSecretKey } from "@/server/config/secret-key";
+import { readSettings } from "@/server/config/settings";
+import { startBoss } from "@/server/queue/boss";
+import { createLocalExecutor } from "./executors/local";
+import { startEngine } from "./engine/engine";
+import { startHeartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat";
 
 /** A worker process: `npm run worker` starts one against DATABASE_URL; `npm start` starts one itself. */
 async function main() {
-  const url = process.env.DATABASE_URL;
+  const settings = readSettings();
+  const url = settings.DATABASE_URL;
   if (!url) {
     console.error("npm run worker needs DATABASE_URL: the connection URL of the Slipway database this worker serves.");
     process.exit(1);
   }
   const labels = (process.env.SLIPWAY_WORKER_LABELS ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+  const concurrency = Number(process.env.SLIPWAY_WORKER_CONCURRENCY ?? 4);
   const workerId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const { db, sql } = connect(url, 5);
+  const masterKey = loadSecretKey(settings, settings.dataDir, { create: false });
+  const { db, sql } = connect(url, concurrency + 4);
+  const listen = postgres(url, { max: 1, onnotice: () => undefined });
   const boss = await startBoss(url);
   const stopHeartbeat = await startHeartbeat(boss, db, { workerId, labels });
-  console.log(`worker ${workerId} ready${labels.length ? ` (labels: ${labels.join(", ")})` : ""}`);
-  onShutdown(async () => {
-    stopHeartbeat();
-    await boss.stop({ graceful: true, wait: true, timeout: 8_000 });
-    await sql.end({ timeout: 2 });
+  const engine = await startEngine({
+    db,
+    boss,
+    listen,
+    dataDir: settings.dataDir,
+    workerId,
+    labels,
+    concurrency,
+    masterKey,
+    local: createLocalExecutor(),
+    docker: null,
+    lostAfterMs: Number(process.env.SLIPWAY_WORKER_LOST_AFTER_MS ?? HEARTBEAT_INTERVAL_MS * 3),
   });
+  console.log(`worker ${workerId} ready: ${concurrency} job slots${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
+  onShutdown(
+    async () => {
+      await engine.stop(20_000);
+      stopHeartbeat();
+      await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+      await listen.end({ timeout: 2 });
+      await sql.end({ timeout: 2 });
+    },
+    { graceMs: 30_000 },
+  );
 }
 
 main().catch((error) => {

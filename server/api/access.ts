@@ -36,6 +36,11 @@ export const procedureAccess: Record<string, Access> = {
   "environments.reorder": project("maintainer"),
   "environments.deletionImpact": project("maintainer"),
   "environments.delete": project("maintainer"),
+  "secrets.list": project("developer"),
+  "secrets.set": project("maintainer"),
+  "secrets.delete": project("maintainer"),
+  "webhooks.settings": project("maintainer"),
+  "webhooks.rotateSecret": project("admin"),
 
   "tokens.list": signedIn,
   "tokens.create": signedIn,

@@ -5,14 +5,16 @@
  * cell sees. Adding a procedure without an access rule or a sample input here
  * fails this file.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AnyTRPCProcedure } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { environments, projectMembers, type Project, type User } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import type { ProjectRole } from "@/server/schemas/project";
+import { loadSecretsKey } from "@/server/services/crypto";
 import { setProjectArchived } from "@/server/services/projects";
+import { setSecret } from "@/server/services/secrets";
 import { createToken } from "@/server/services/tokens";
 import {
   actorFor,
@@ -44,6 +46,8 @@ type People = {
 let people: People;
 
 beforeAll(async () => {
+  // Secrets and webhook secrets are encrypted with the installation key, which the routers read from here.
+  vi.stubEnv("SLIPWAY_SECRET_KEY", randomBytes(32).toString("hex"));
   t = await createTestDatabase();
   const [siteAdmin, owner, maintainer, developer, viewer, outsider, spare, newcomer] = await Promise.all([
     createUser(t.db, { name: "Site Admin", isAdmin: true }),
@@ -130,6 +134,18 @@ const samples: Record<string, Sample> = {
     },
     input: (w) => ({ tokenId: w.callerTokenId }),
   },
+
+  "secrets.list": { input: (w) => ({ projectId: w.project.id }) },
+  "secrets.set": { input: (w) => ({ projectId: w.project.id, name: "MATRIX_TOKEN", value: "matrix-value" }) },
+  "secrets.delete": {
+    prepare: async (w) => {
+      await setSecret(t.db, loadSecretsKey(), actorFor(people.owner), { projectId: w.project.id, name: "MATRIX_TOKEN", value: "matrix-value" });
+    },
+    input: (w) => ({ projectId: w.project.id, name: "MATRIX_TOKEN" }),
+  },
+
+  "webhooks.settings": { input: (w) => ({ projectId: w.project.id }) },
+  "webhooks.rotateSecret": { input: (w) => ({ projectId: w.project.id }) },
 
   "audit.list": { input: (w) => ({ projectId: w.project.id }) },
   "audit.listAll": { input: () => ({}) },

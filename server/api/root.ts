@@ -3,7 +3,9 @@ import { environmentsRouter } from "./routers/environments";
 import { meRouter } from "./routers/me";
 import { membersRouter } from "./routers/members";
 import { projectsRouter } from "./routers/projects";
+import { secretsRouter } from "./routers/secrets";
 import { tokensRouter } from "./routers/tokens";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -11,7 +13,9 @@ export const appRouter = router({
   projects: projectsRouter,
   members: membersRouter,
   environments: environmentsRouter,
+  secrets: secretsRouter,
   tokens: tokensRouter,
+  webhooks: webhooksRouter,
   audit: auditRouter,
 });
 

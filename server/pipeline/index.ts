@@ -13,6 +13,7 @@ export {
   findExpressions,
   interpolate,
   parseExpression,
+  walkExpression,
   type ContextName,
   type ExpressionContext,
   type FoundExpression,

@@ -17,6 +17,7 @@ const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
 const text = (description: string) => ({ type: "string", description });
 const scalar = { type: ["string", "number", "boolean"] };
 const int = (minimum: number, maximum: number, description: string) => ({ type: "integer", minimum, maximum, description });
+const num = (minimum: number, maximum: number, description: string) => ({ type: "number", minimum, maximum, description });
 const strict = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   type: "object",
   additionalProperties: false,
@@ -137,7 +138,7 @@ const definitions = {
       if: { type: ["string", "boolean"] },
       env: ref("env"),
       "continue-on-error": { type: "boolean" },
-      "timeout-minutes": int(1, 4320, "Minutes before the step is stopped."),
+      "timeout-minutes": num(0.01, 4320, "Minutes before the step is stopped."),
       run: text("Command to run."),
       shell: { type: "string" },
       "working-directory": { type: "string" },
@@ -205,7 +206,7 @@ const definitions = {
       image: text("Container image the job runs in."),
       "runs-on": { ...ref("stringOrList"), description: "Worker pool labels." },
       env: ref("env"),
-      "timeout-minutes": int(1, 4320, "Minutes before the job is stopped."),
+      "timeout-minutes": num(0.01, 4320, "Minutes before the job is stopped."),
       "continue-on-error": { type: "boolean" },
       retries: int(0, 5, "Times to retry a failed job."),
       strategy: strict({

@@ -195,7 +195,7 @@ describe("parsePipeline errors point at line:column with an actionable sentence"
             timeout-minutes: abc
             steps: [{ run: ./b.sh }]
       `,
-      error: '4:22 timeout-minutes must be a whole number of minutes between 1 and 4320, got "abc".',
+      error: '4:22 timeout-minutes must be a number of minutes between 0.01 and 4320, got "abc".',
     },
     {
       name: "refuses retries past 5",

@@ -121,6 +121,17 @@ export class Fields {
     return undefined;
   }
 
+  /** `timeout-minutes must be a number of minutes between 0.01 and 4320, got "abc"`: fractions allowed. */
+  number(key: string, min: number, max: number, unit = ""): number | undefined {
+    const node = this.node(key);
+    if (!node) return undefined;
+    const value = node.kind === "scalar" ? node.value : undefined;
+    if (typeof value === "number" && Number.isFinite(value) && value >= min && value <= max) return value;
+    const of = unit ? ` of ${unit}` : "";
+    this.ctx.d.error(`${key} must be a number${of} between ${min} and ${max}, got ${describe(node)}.`, node.pos, this.at(key));
+    return undefined;
+  }
+
   /** A mapping of environment variable names to text values. */
   env(key: string): Record<string, string> {
     const fields = this.mapping(key);

@@ -82,7 +82,7 @@ export function validateJob(ctx: Ctx, { key: id, keyPos, value }: SEntry): JobSo
     source: keyPos,
     ...definedIf("if", readCondition(f)),
     ...definedIf("image", f.string("image")),
-    ...definedIf("timeoutMinutes", f.int("timeout-minutes", 1, 4320, "minutes")),
+    ...definedIf("timeoutMinutes", f.number("timeout-minutes", 0.01, 4320, "minutes")),
     ...definedIf("strategy", strategy && readStrategy(strategy, id)),
     ...definedIf("concurrency", concurrency && readConcurrency(ctx, concurrency, f.at("concurrency"))),
     ...definedIf("defaults", defaults && readDefaults(defaults)),

@@ -87,7 +87,7 @@ function validateStep(ctx: Ctx, node: SNode, path: Path, where: string): Step | 
   const optional = {
     ...definedIf("id", id),
     ...definedIf("if", readCondition(f)),
-    ...definedIf("timeoutMinutes", f.int("timeout-minutes", 1, 4320, "minutes")),
+    ...definedIf("timeoutMinutes", f.number("timeout-minutes", 0.01, 4320, "minutes")),
   };
   if (run) {
     const w = f.entry("with");

@@ -6,7 +6,7 @@ import { recordAudit } from "./audit";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
 import { isUniqueViolation } from "./pg-errors";
 
-export function listEnvironments(db: Database, projectId: string): Promise<Environment[]> {
+export function listEnvironments(db: Tx, projectId: string): Promise<Environment[]> {
   return db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.position));
 }
 
@@ -103,7 +103,7 @@ export async function reorderEnvironments(
       before: { order: current.map((e) => e.name) },
       after: { order: environmentIds.map((id) => names.get(id)) },
     });
-    return listEnvironments(tx as Database, projectId);
+    return listEnvironments(tx, projectId);
   });
 }
 
