@@ -46,6 +46,22 @@ export const procedureAccess: Record<string, Access> = {
   "tokens.create": signedIn,
   "tokens.revoke": signedIn,
 
+  "runs.list": project("viewer"),
+  "runs.get": project("viewer"),
+  "runs.log": project("viewer"),
+  "runs.start": project("developer"),
+  "runs.cancel": project("developer"),
+  "runs.rerunFailed": project("developer"),
+  "runs.rerunJob": project("developer"),
+
+  "pipelines.get": project("viewer"),
+  "pipelines.validate": project("viewer"),
+  "pipelines.revisions": project("viewer"),
+  "pipelines.revision": project("viewer"),
+  "pipelines.save": project("maintainer"),
+  "pipelines.restore": project("maintainer"),
+  "pipelines.setSource": project("maintainer"),
+
   "audit.list": project("maintainer"),
   "audit.listAll": siteAdmin,
   "audit.verify": siteAdmin,

@@ -6,15 +6,21 @@
  * fails this file.
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { AnyTRPCProcedure } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { environments, projectMembers, type Project, type User } from "@/db/schema";
+import { environments, jobs, projectMembers, runs, type Project, type User } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import type { ProjectRole } from "@/server/schemas/project";
 import { loadSecretsKey } from "@/server/services/crypto";
 import { setProjectArchived } from "@/server/services/projects";
+import { saveRevision } from "@/server/services/pipelines";
+import { createRun } from "@/server/services/runs";
 import { setSecret } from "@/server/services/secrets";
+import { cleanupAllTestRepos, createTestRepo, type TestRepo } from "@/server/testing/git-fixtures";
 import { createToken } from "@/server/services/tokens";
 import {
   actorFor,
@@ -48,6 +54,9 @@ let people: People;
 beforeAll(async () => {
   // Secrets and webhook secrets are encrypted with the installation key, which the routers read from here.
   vi.stubEnv("SLIPWAY_SECRET_KEY", randomBytes(32).toString("hex"));
+  vi.stubEnv("SLIPWAY_DATA_DIR", await mkdtemp(path.join(os.tmpdir(), "slipway-matrix-")));
+  repo = await createTestRepo();
+  sha = await repo.commit({ ".slipway.yml": PIPELINE });
   t = await createTestDatabase();
   const [siteAdmin, owner, maintainer, developer, viewer, outsider, spare, newcomer] = await Promise.all([
     createUser(t.db, { name: "Site Admin", isAdmin: true }),
@@ -64,7 +73,31 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t.close();
+  await cleanupAllTestRepos();
 });
+
+const PIPELINE = "on: { manual: {} }\njobs:\n  build: { steps: [ { run: echo hi } ] }\n";
+let repo: TestRepo;
+let sha: string;
+
+/** A run of the world's project, as a webhook or a person would have started it, optionally already failed. */
+async function runIn(world: World, { failed = false } = {}): Promise<string> {
+  const run = await createRun(t.db, actorFor(people.owner), {
+    projectId: world.project.id,
+    trigger: "manual",
+    triggeredBy: people.owner.id,
+    event: { sha, branch: "main" },
+    pipeline: { yaml: PIPELINE },
+  });
+  if (failed) {
+    await t.db.update(jobs).set({ status: "failed", reason: "failed for the matrix" }).where(eq(jobs.runId, run.id));
+    await t.db.update(runs).set({ status: "failed", finishedAt: new Date() }).where(eq(runs.id, run.id));
+  }
+  world.runId = run.id;
+  const [job] = await t.db.select({ id: jobs.id }).from(jobs).where(eq(jobs.runId, run.id));
+  world.jobId = job.id;
+  return run.id;
+}
 
 /** A project with one member of each role, and what the sample inputs refer to. */
 type World = {
@@ -76,10 +109,13 @@ type World = {
   newcomer: User;
   /** A token owned by the caller, set by tokens.revoke's prepare step. */
   callerTokenId: string;
+  /** A run of the project and its job, set by the prepare step of run procedures. */
+  runId: string;
+  jobId: string;
 };
 
 async function buildWorld(): Promise<World> {
-  const project = await createProjectAs(t.db, people.owner);
+  const project = await createProjectAs(t.db, people.owner, { repositoryUrl: repo.dir });
   await t.db.insert(projectMembers).values([
     { projectId: project.id, userId: people.maintainer.id, role: "maintainer" },
     { projectId: project.id, userId: people.developer.id, role: "developer" },
@@ -87,7 +123,7 @@ async function buildWorld(): Promise<World> {
     { projectId: project.id, userId: people.spare.id, role: "developer" },
   ]);
   const envs = await t.db.select().from(environments).where(eq(environments.projectId, project.id)).orderBy(environments.position);
-  return { project, environmentIds: envs.map((e) => e.id), spare: people.spare, newcomer: people.newcomer, callerTokenId: randomUUID() };
+  return { project, environmentIds: envs.map((e) => e.id), spare: people.spare, newcomer: people.newcomer, callerTokenId: randomUUID(), runId: randomUUID(), jobId: randomUUID() };
 }
 
 type Sample = {
@@ -146,6 +182,28 @@ const samples: Record<string, Sample> = {
 
   "webhooks.settings": { input: (w) => ({ projectId: w.project.id }) },
   "webhooks.rotateSecret": { input: (w) => ({ projectId: w.project.id }) },
+
+  "runs.list": { input: (w) => ({ projectId: w.project.id }) },
+  "runs.get": { prepare: async (w) => void (await runIn(w)), input: (w) => ({ projectId: w.project.id, runId: w.runId }) },
+  "runs.log": {
+    prepare: async (w) => void (await runIn(w)),
+    input: (w) => ({ projectId: w.project.id, runId: w.runId, jobId: w.jobId }),
+  },
+  "runs.start": { input: (w) => ({ projectId: w.project.id, ref: "main" }) },
+  "runs.cancel": { prepare: async (w) => void (await runIn(w)), input: (w) => ({ projectId: w.project.id, runId: w.runId }) },
+  "runs.rerunFailed": { prepare: async (w) => void (await runIn(w, { failed: true })), input: (w) => ({ projectId: w.project.id, runId: w.runId }) },
+  "runs.rerunJob": {
+    prepare: async (w) => void (await runIn(w, { failed: true })),
+    input: (w) => ({ projectId: w.project.id, runId: w.runId, jobKey: "build" }),
+  },
+
+  "pipelines.get": { input: (w) => ({ projectId: w.project.id }) },
+  "pipelines.validate": { input: (w) => ({ projectId: w.project.id, yaml: PIPELINE }) },
+  "pipelines.revisions": { input: (w) => ({ projectId: w.project.id }) },
+  "pipelines.revision": { prepare: async (w) => void (await saveRevision(t.db, actorFor(people.owner), { projectId: w.project.id, yaml: PIPELINE, message: "", positions: {} })), input: (w) => ({ projectId: w.project.id, number: 1 }) },
+  "pipelines.save": { input: (w) => ({ projectId: w.project.id, yaml: PIPELINE, message: "from the matrix" }) },
+  "pipelines.restore": { prepare: async (w) => void (await saveRevision(t.db, actorFor(people.owner), { projectId: w.project.id, yaml: PIPELINE, message: "", positions: {} })), input: (w) => ({ projectId: w.project.id, number: 1 }) },
+  "pipelines.setSource": { input: (w) => ({ projectId: w.project.id, source: "slipway" }) },
 
   "audit.list": { input: (w) => ({ projectId: w.project.id }) },
   "audit.listAll": { input: () => ({}) },

@@ -2,7 +2,9 @@ import { auditRouter } from "./routers/audit";
 import { environmentsRouter } from "./routers/environments";
 import { meRouter } from "./routers/me";
 import { membersRouter } from "./routers/members";
+import { pipelinesRouter } from "./routers/pipelines";
 import { projectsRouter } from "./routers/projects";
+import { runsRouter } from "./routers/runs";
 import { secretsRouter } from "./routers/secrets";
 import { tokensRouter } from "./routers/tokens";
 import { webhooksRouter } from "./routers/webhooks";
@@ -11,6 +13,8 @@ import { createCallerFactory, router } from "./trpc";
 export const appRouter = router({
   me: meRouter,
   projects: projectsRouter,
+  runs: runsRouter,
+  pipelines: pipelinesRouter,
   members: membersRouter,
   environments: environmentsRouter,
   secrets: secretsRouter,
