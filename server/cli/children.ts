@@ -37,7 +37,7 @@ export class Children {
   }
 
   /** SIGTERM to each, then SIGKILL to any still running after the grace period. */
-  async stopAll(graceMs = 10_000): Promise<void> {
+  async stopAll(graceMs = 35_000): Promise<void> {
     this.stopping = true;
     const exits = [...this.running.values()].map(
       (child) =>
