@@ -6,7 +6,11 @@ import { onShutdown } from "@/server/cli/child-lifecycle";
 import { loadSecretKey } from "@/server/config/secret-key";
 import { readSettings } from "@/server/config/settings";
 import { startBoss } from "@/server/queue/boss";
+import Docker from "dockerode";
+import { createDockerExecutor } from "./executors/docker";
 import { createLocalExecutor } from "./executors/local";
+import type { Executor } from "./executors/types";
+import { registerTriggerWorkers } from "./triggers";
 import { startEngine } from "./engine/engine";
 import { startHeartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat";
 
@@ -26,6 +30,8 @@ async function main() {
   const listen = postgres(url, { max: 1, onnotice: () => undefined });
   const boss = await startBoss(url);
   const stopHeartbeat = await startHeartbeat(boss, db, { workerId, labels });
+  const docker = await reachableDocker(workerId);
+  const stopTriggers = await registerTriggerWorkers(boss, db, settings.dataDir);
   const engine = await startEngine({
     db,
     boss,
@@ -36,13 +42,15 @@ async function main() {
     concurrency,
     masterKey,
     local: createLocalExecutor(),
-    docker: null,
+    docker,
     lostAfterMs: Number(process.env.SLIPWAY_WORKER_LOST_AFTER_MS ?? HEARTBEAT_INTERVAL_MS * 3),
   });
-  console.log(`worker ${workerId} ready: ${concurrency} job slots${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
+  const isolation = docker ? "containers (Docker)" : "local processes (no Docker engine reachable: weaker isolation)";
+  console.log(`worker ${workerId} ready: ${concurrency} job slots, jobs with an image run in ${isolation}${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
   onShutdown(
     async () => {
       await engine.stop(20_000);
+      await stopTriggers();
       stopHeartbeat();
       await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
       await listen.end({ timeout: 2 });
@@ -50,6 +58,20 @@ async function main() {
     },
     { graceMs: 30_000 },
   );
+}
+
+/** The Docker executor when an engine answers (DOCKER_HOST or the local socket); orphans of crashed workers are removed first. */
+async function reachableDocker(workerId: string): Promise<Executor | null> {
+  const engine = new Docker();
+  try {
+    await Promise.race([engine.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000))]);
+  } catch {
+    return null;
+  }
+  const executor = createDockerExecutor({ docker: engine, workerId });
+  const reaped = await executor.reapOrphans().catch(() => 0);
+  if (reaped > 0) console.log(`removed ${reaped} container(s) left by a worker that stopped`);
+  return executor;
 }
 
 main().catch((error) => {

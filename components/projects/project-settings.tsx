@@ -2,6 +2,7 @@
 
 import { MembersSection } from "@/components/members/members-section";
 import { hasRole } from "@/components/ui/role";
+import { WebhookSettings } from "@/components/webhooks/webhook-settings";
 import { ArchiveProject } from "./archive-project";
 import { EditProjectForm } from "./edit-project-form";
 import { ProjectFrame } from "./project-frame";
@@ -15,6 +16,7 @@ export function ProjectSettings({ slug }: { slug: string }) {
           <>
             <EditProjectForm key={project.id + project.slug} project={project} canEdit={isAdmin} />
             <MembersSection project={project} canManage={isAdmin} />
+            <WebhookSettings project={project} runHref={(runId) => `/projects/${project.slug}/runs/${runId}`} />
             {isAdmin && <ArchiveProject project={project} />}
           </>
         );

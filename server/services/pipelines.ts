@@ -8,6 +8,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
 import { ensureMirror, resolveRef } from "./git";
 import { checkoutCredentials, pipelineSettingsOf, PIPELINE_FILE } from "./pipeline-source";
 import { readFileAtCommit } from "./git";
+import { requestScheduleSync } from "./schedules";
 
 export type PipelineView = {
   source: "repository" | "slipway";
@@ -52,7 +53,7 @@ export async function saveRevision(
   if (errors.length > 0) {
     throw new InvalidInputError(`The pipeline has ${errors.length} error(s); the first, at line ${errors[0].line}:${errors[0].column}: ${errors[0].message}`, "yaml");
   }
-  return db.transaction(async (tx) => {
+  const saved = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`slipway:revisions:${input.projectId}`}))`);
     const [{ last }] = await tx
       .select({ last: sql<number>`coalesce(max(${pipelineRevisions.number}), 0)::int` })
@@ -74,6 +75,9 @@ export async function saveRevision(
     });
     return revision;
   });
+  // Its on.schedule may have changed; the periodic re-read would notice within minutes, this at once.
+  await requestScheduleSync(db, input.projectId);
+  return saved;
 }
 
 export function listRevisions(db: Database, projectId: string) {
