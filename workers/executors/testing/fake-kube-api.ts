@@ -127,8 +127,10 @@ export async function startFakeKubeApi({ kubelet, protocol = "v5.channel.k8s.io"
     const outcome = await kubelet.start(structuredClone(pod)).catch(() => "image-pull-backoff" as const);
     if (outcome === "unschedulable") return setStatus(name, fixture("pod-status-unschedulable"));
     setStatus(name, fixture("pod-status-container-creating"));
-    // A beat between the two, as a kubelet reports them: the executor must wait through both.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The Pod stays ContainerCreating until someone watches it, so the executor must wait through
+    // both states however slow the machine is (a fixed pause let a slow reader see Running at once).
+    const watched = () => requests.some((r) => r.query.get("watch") === "true" && r.query.get("fieldSelector") === `metadata.name=${name}`);
+    for (let waited = 0; !watched() && waited < 5000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
     setStatus(name, fixture(outcome === "running" ? "pod-status-running" : "pod-status-image-pull-backoff"));
   }
 
