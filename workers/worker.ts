@@ -41,7 +41,7 @@ async function main() {
     labels,
     concurrency,
     masterKey,
-    local: createLocalExecutor(),
+    local: createLocalExecutor({ stateDir: settings.dataDir }),
     docker,
     lostAfterMs: Number(process.env.SLIPWAY_WORKER_LOST_AFTER_MS ?? HEARTBEAT_INTERVAL_MS * 3),
   });
@@ -60,7 +60,7 @@ async function main() {
   );
 }
 
-/** The Docker executor when an engine answers (DOCKER_HOST or the local socket); orphans of crashed workers are removed first. */
+/** The Docker executor when an engine answers (DOCKER_HOST or the local socket). */
 async function reachableDocker(workerId: string): Promise<Executor | null> {
   const engine = new Docker();
   try {
@@ -68,10 +68,7 @@ async function reachableDocker(workerId: string): Promise<Executor | null> {
   } catch {
     return null;
   }
-  const executor = createDockerExecutor({ docker: engine, workerId });
-  const reaped = await executor.reapOrphans().catch(() => 0);
-  if (reaped > 0) console.log(`removed ${reaped} container(s) left by a worker that stopped`);
-  return executor;
+  return createDockerExecutor({ docker: engine, workerId });
 }
 
 main().catch((error) => {

@@ -36,7 +36,7 @@ export async function startTestEngine(
     labels: [],
     concurrency: options.concurrency ?? 4,
     masterKey,
-    local: createLocalExecutor(),
+    local: createLocalExecutor({ stateDir: dataDir }),
     docker: options.docker ?? null,
     lostAfterMs: options.lostAfterMs ?? 30_000,
   });

@@ -58,6 +58,12 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
     },
   };
 
+  // Steps and containers left by a worker of this machine that was killed go before new work arrives.
+  for (const executor of [options.local, options.docker]) {
+    const reaped = await executor?.reapOrphans().catch(() => 0);
+    if (reaped) console.log(`removed ${reaped} leftover ${executor!.name} job process(es) or container(s) of a stopped worker`);
+  }
+
   const dispatcher = new Dispatcher({
     boss: options.boss,
     listen: options.listen,

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { isAlive } from "@/server/config/pid";
 import type { Executor, ExecutorJob, ExecutorSession, StepCommand, StepIo } from "./types";
 
 /** How long a step gets between SIGTERM and SIGKILL when it is cancelled or times out. */
@@ -10,25 +12,49 @@ const KILL_GRACE_MS = 3000;
  * process group so cancelling kills everything the step started. Isolation is
  * weaker than a container's (same machine, same user): the UI says so. Steps
  * get a clean environment, never the worker's own (which holds its secrets).
+ *
+ * Each running step's process group is noted in `stateDir` with the worker's
+ * pid, because a worker killed with SIGKILL cannot stop its steps: the next
+ * worker on the machine kills the groups whose worker is gone.
  */
-export function createLocalExecutor(): Executor {
+export function createLocalExecutor({ stateDir }: { stateDir: string }): Executor {
+  const groups = path.join(stateDir, "local-steps");
+  mkdirSync(groups, { recursive: true });
   return {
     name: "local",
     isolation: "process",
     async prepare(job: ExecutorJob): Promise<ExecutorSession> {
-      return new LocalSession(job);
+      return new LocalSession(job, groups);
     },
     async reapOrphans() {
-      // Child processes die with their process group when the worker is killed; nothing outlives it here.
-      return 0;
+      let reaped = 0;
+      for (const file of readdirSync(groups)) {
+        const owner = Number(readFileSync(path.join(groups, file), "utf8"));
+        if (isAlive(owner)) continue;
+        killGroup(Number(file), "SIGKILL");
+        rmSync(path.join(groups, file), { force: true });
+        reaped++;
+      }
+      return reaped;
     },
   };
+}
+
+function killGroup(group: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // The group is already gone.
+  }
 }
 
 class LocalSession implements ExecutorSession {
   readonly workspaceInside: string;
 
-  constructor(private readonly job: ExecutorJob) {
+  constructor(
+    private readonly job: ExecutorJob,
+    private readonly groups: string,
+  ) {
     this.workspaceInside = job.workspace;
   }
 
@@ -50,18 +76,13 @@ class LocalSession implements ExecutorSession {
         // Next's types make NODE_ENV mandatory in ProcessEnv; a job's environment has no such rule.
         env: env as NodeJS.ProcessEnv,
         detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const group = child.pid!;
-      const killGroup = (signal: NodeJS.Signals) => {
-        try {
-          process.kill(-group, signal);
-        } catch {
-          // The group is already gone.
-        }
-      };
+      const group = child.pid ?? 0;
+      const note = path.join(this.groups, String(group));
+      if (group) writeFileSync(note, String(process.pid));
       let forceKill: NodeJS.Timeout | undefined;
       const onAbort = () => {
-        killGroup("SIGTERM");
-        forceKill = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+        killGroup(group, "SIGTERM");
+        forceKill = setTimeout(() => killGroup(group, "SIGKILL"), KILL_GRACE_MS);
       };
       if (io.signal.aborted) onAbort();
       else io.signal.addEventListener("abort", onAbort, { once: true });
@@ -72,7 +93,8 @@ class LocalSession implements ExecutorSession {
         io.signal.removeEventListener("abort", onAbort);
         clearTimeout(forceKill);
         // Background processes the step left behind go with it.
-        killGroup("SIGKILL");
+        killGroup(group, "SIGKILL");
+        rmSync(note, { force: true });
         resolve({ exitCode: code ?? 128 + signalNumber(signal) });
       });
     });
