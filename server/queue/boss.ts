@@ -59,24 +59,44 @@ export async function createSender(sql: postgres.Sql): Promise<PgBoss> {
 
 /** The worker's pg-boss: maintenance, schedules and heartbeat jobs. */
 export async function startBoss(connectionString: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString, schema: "pgboss", max: 4, application_name: "slipway-worker", migrate: false });
+  // Idle connections stay open (pg's pool closes them after 10 s): the first fetch after a quiet spell is on a job's way to its start.
+  const boss = new PgBoss({ connectionString, schema: "pgboss", max: 4, idleTimeoutMillis: 0, application_name: "slipway-worker", migrate: false } as PgBoss.ConstructorOptions);
   boss.on("error", (error) => console.error(`[pg-boss] ${error.message}`));
   await boss.start();
   return boss;
 }
 
-const knownQueues = new Set<string>();
+const knownQueues = new Map<string, Promise<void>>();
 
-/** Queues must exist before jobs are sent to them; created once per process. */
+/**
+ * Queues must exist before jobs are sent to them; created once per process.
+ * Concurrent callers share one attempt: two create_queue calls for the same
+ * name deadlock in PostgreSQL (each waits on the other's row in
+ * pgboss.queue and lock on it), which a burst of first runs would hit.
+ */
 export async function ensureQueues(boss: PgBoss, names: string[]): Promise<void> {
   for (const name of names) {
-    if (knownQueues.has(name)) continue;
+    let known = knownQueues.get(name);
+    if (!known) {
+      known = createQueueOnce(boss, name);
+      knownQueues.set(name, known);
+      known.catch(() => knownQueues.delete(name));
+    }
+    await known;
+  }
+}
+
+/** Another process creating the same queue at the same moment can still deadlock with us: the survivor's queue is what we wanted. */
+async function createQueueOnce(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
     try {
       if (!(await boss.getQueue(name))) await boss.createQueue(name);
+      return;
     } catch (error) {
-      // Another process creating it at the same moment wins; that is fine.
-      if (!(await boss.getQueue(name))) throw error;
+      if (await boss.getQueue(name)) return;
+      if (attempt >= 5) throw error;
+      // The other transaction may not have committed yet.
+      await new Promise((r) => setTimeout(r, 50 * attempt));
     }
-    knownQueues.add(name);
   }
 }

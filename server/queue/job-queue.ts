@@ -34,16 +34,25 @@ export async function prepareQueues(db: Database, labelSets: string[][]): Promis
 }
 
 /** Enqueues inside the caller's transaction. */
-export async function enqueueJob(
-  db: Database,
-  tx: DbTransaction,
-  job: JobMessage & { labels: string[]; timeoutMinutes: number },
-): Promise<void> {
+export async function enqueueJob(db: Database, tx: DbTransaction, job: QueuedJob): Promise<void> {
+  await enqueueJobs(db, tx, [job]);
+}
+
+type QueuedJob = JobMessage & { labels: string[]; timeoutMinutes: number };
+
+/** Enqueues several jobs inside the caller's transaction with one insert (the jobs a finished job made ready). */
+export async function enqueueJobs(db: Database, tx: DbTransaction, batch: QueuedJob[]): Promise<void> {
+  if (batch.length === 0) return;
   const boss = await senderFor(db);
-  await boss.send(
-    jobQueueName(job.labels),
-    { jobId: job.jobId, runId: job.runId, attempt: job.attempt } satisfies JobMessage,
-    // Slipway retries jobs itself (it knows about lost workers); pg-boss only delivers.
-    { retryLimit: 0, expireInSeconds: Math.min(job.timeoutMinutes * 60 + 600, 86_400), db: bossDb(rawTransactionClient(tx)) },
+  await boss.insert(
+    batch.map((job) => ({
+      name: jobQueueName(job.labels),
+      data: { jobId: job.jobId, runId: job.runId, attempt: job.attempt } satisfies JobMessage,
+      // Slipway retries jobs itself (it knows about lost workers); pg-boss only delivers.
+      retryLimit: 0,
+      // pg-boss's batch insert takes whole seconds; timeout-minutes may be a fraction.
+      expireInSeconds: Math.ceil(Math.min(job.timeoutMinutes * 60 + 600, 86_400)),
+    })),
+    { db: bossDb(rawTransactionClient(tx)) },
   );
 }

@@ -2,11 +2,11 @@ import { and, asc, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Database, DbTransaction } from "@/db/client";
 import { jobs, runs, type JobRow, type Run, type RunEvent } from "@/db/schema";
 import { interpolate, ExpressionError, ExpressionSyntaxError } from "@/server/pipeline";
-import { nextTransitions, runOutcome, type JobState } from "@/server/pipeline/progress";
-import { enqueueJob, prepareQueues } from "@/server/queue/job-queue";
+import { prepareQueues } from "@/server/queue/job-queue";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { ConflictError, NotFoundError } from "./errors";
+import { advanceRun, startRun } from "./run-advance";
 import { planRun, runContext, type StoredPlan } from "./run-plan";
 
 export type StartRunInput = {
@@ -19,7 +19,8 @@ export type StartRunInput = {
   pipeline: { yaml: string; revisionId?: string | null };
 };
 
-export const DEFAULT_TIMEOUT_MINUTES = 360;
+// Moving runs forward lives in run-advance.ts; these are imported from here too.
+export { advanceRun, DEFAULT_TIMEOUT_MINUTES } from "./run-advance";
 
 /**
  * Starts a run: plans the pipeline, writes the run and its jobs and enqueues
@@ -114,82 +115,6 @@ async function yieldToGroup(db: Database, tx: DbTransaction, run: Run, plan: Sto
     await requestCancel(db, tx, other, actor, `Cancelled by run #${run.number} in concurrency group "${run.concurrencyGroup}".`);
   }
   return false;
-}
-
-async function startRun(db: Database, tx: DbTransaction, run: Run): Promise<Run> {
-  const [started] = await tx.update(runs).set({ status: "running", startedAt: new Date() }).where(eq(runs.id, run.id)).returning();
-  await advanceRun(db, tx, run.id);
-  return started;
-}
-
-/**
- * Moves a run forward after any change to its jobs: queues jobs whose needs
- * are done, skips or cancels those that cannot run, and settles the run when
- * every job is done. Idempotent; call it in the transaction of the change.
- */
-export async function advanceRun(db: Database, tx: DbTransaction, runId: string): Promise<void> {
-  const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for("update");
-  if (!run || run.status === "queued") return;
-  const plan = run.plan as StoredPlan;
-  const rows = await tx.select().from(jobs).where(eq(jobs.runId, runId)).orderBy(asc(jobs.key));
-  const states = new Map(rows.map((r) => [r.key, r]));
-  const ctx = {
-    jobs: plan.pipeline.jobs,
-    cancelRequested: Boolean(run.cancelRequestedAt),
-    expressionContext: { run: runContext(run), inputs: run.inputs, env: plan.pipeline.env },
-  };
-  for (;;) {
-    const transitions = nextTransitions([...states.values()].map(toState), ctx);
-    if (transitions.length === 0) break;
-    for (const t of transitions) {
-      const row = states.get(t.key)!;
-      if (t.to === "queued") {
-        const [queued] = await tx.update(jobs).set({ status: "queued", queuedAt: new Date() }).where(eq(jobs.id, row.id)).returning();
-        const spec = plan.pipeline.jobs[row.jobId];
-        await enqueueJob(db, tx, {
-          jobId: row.id,
-          runId,
-          attempt: queued.attempt,
-          labels: row.runsOn,
-          timeoutMinutes: spec.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
-        });
-        states.set(t.key, queued);
-      } else {
-        const [done] = await tx
-          .update(jobs)
-          .set({ status: t.to, reason: t.reason, finishedAt: new Date() })
-          .where(eq(jobs.id, row.id))
-          .returning();
-        states.set(t.key, done);
-      }
-    }
-  }
-  const outcome = runOutcome([...states.values()].map(toState), ctx);
-  if (outcome !== "running" && run.status === "running") {
-    await tx.update(runs).set({ status: outcome, finishedAt: new Date() }).where(eq(runs.id, runId));
-    if (run.concurrencyGroup) await startNextInGroup(db, tx, run);
-  }
-  await tx.execute(sql`select pg_notify('slipway_runs', ${runId})`);
-}
-
-const toState = (row: JobRow): JobState => ({
-  key: row.key,
-  jobId: row.jobId,
-  status: row.status,
-  needs: row.needs,
-  outputs: row.outputs,
-  matrix: row.matrix as Record<string, unknown> | null,
-});
-
-async function startNextInGroup(db: Database, tx: DbTransaction, finished: Run) {
-  const [waiting] = await tx
-    .select()
-    .from(runs)
-    .where(and(eq(runs.projectId, finished.projectId), eq(runs.concurrencyGroup, finished.concurrencyGroup!), eq(runs.status, "queued")))
-    .orderBy(asc(runs.number))
-    .limit(1)
-    .for("update", { skipLocked: true });
-  if (waiting) await startRun(db, tx, waiting);
 }
 
 async function requestCancel(db: Database, tx: DbTransaction, run: Run, actor: Actor, reason: string) {

@@ -24,29 +24,42 @@ const QUEUE_REFRESH_MS = 5000;
  * job table NOTIFYs `slipway_jobs`, and the dispatcher fetches until its
  * queues are empty or its slots are full. Cancellations arrive on
  * `slipway_cancel` and abort the run's jobs running here.
+ *
+ * Each fetch is a round trip on the way to a job's start, so none is made in
+ * vain: a fetch that returns fewer jobs than asked for proves the queue empty
+ * (a job committed after it will NOTIFY, and a NOTIFY during a pump makes the
+ * pump go round again), and a freed slot fetches only from queues that may
+ * still hold work.
  */
 export class Dispatcher {
   private running = new Map<string, Running>();
   private served = new Set<string>();
   private pumping = new Set<string>();
   private again = new Set<string>();
+  /** Queues that had more work than free slots when last looked at. */
+  private backlog = new Set<string>();
+  /** Finished pg-boss jobs not yet marked complete, per queue: sent in batches, one request per queue at a time. */
+  private completing = new Map<string, { ids: string[]; sending: Promise<void> | null }>();
   private timers: NodeJS.Timeout[] = [];
   private unlisten: Array<() => Promise<void>> = [];
   private stopped = false;
+  private readonly labels: Set<string>;
 
-  constructor(private readonly options: DispatcherOptions) {}
+  constructor(private readonly options: DispatcherOptions) {
+    this.labels = new Set(options.labels);
+  }
 
   get busy(): number {
     return this.running.size;
   }
 
   async start(): Promise<void> {
-    await this.refreshQueues();
-    const jobs = await this.options.listen.listen("slipway_jobs", (queue) => this.served.has(queue) && void this.pump(queue));
+    const jobs = await this.options.listen.listen("slipway_jobs", (queue) => this.notified(queue));
     const cancels = await this.options.listen.listen("slipway_cancel", (runId) => this.cancelRun(runId));
     this.unlisten.push(() => jobs.unlisten(), () => cancels.unlisten());
+    // Listening first: a job added from here on is heard, and the first fetch of each queue finds those added before.
+    await this.refreshQueues();
     this.timers.push(setInterval(() => this.pumpAll(), POLL_MS), setInterval(() => void this.refreshQueues().catch(this.options.onError), QUEUE_REFRESH_MS));
-    this.pumpAll();
   }
 
   /** Stops taking work and waits for the jobs running here to finish. */
@@ -55,6 +68,7 @@ export class Dispatcher {
     for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.unlisten.map((u) => u().catch(() => undefined)));
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 50));
+    while ([...this.completing.values()].some((c) => c.sending)) await Promise.all([...this.completing.values()].map((c) => c.sending));
   }
 
   /** Aborts every job running here (shutdown after the grace period). */
@@ -66,12 +80,21 @@ export class Dispatcher {
     for (const entry of this.running.values()) if (entry.runId === runId) entry.controller.abort();
   }
 
+  /** A queue created after the last refresh is served from its first job on, not from the next refresh. */
+  private notified(queue: string) {
+    if (!this.served.has(queue) && !this.serves(queue)) return;
+    this.served.add(queue);
+    void this.pump(queue);
+  }
+
+  private serves(queue: string): boolean {
+    const labels = queueLabels(queue);
+    return labels !== null && labels.every((l) => this.labels.has(l));
+  }
+
   private async refreshQueues() {
-    const queues = await this.options.boss.getQueues();
-    const mine = new Set(this.options.labels);
-    for (const { name } of queues) {
-      const labels = queueLabels(name);
-      if (labels && labels.every((l) => mine.has(l)) && !this.served.has(name)) {
+    for (const { name } of await this.options.boss.getQueues()) {
+      if (this.serves(name) && !this.served.has(name)) {
         this.served.add(name);
         void this.pump(name);
       }
@@ -94,10 +117,16 @@ export class Dispatcher {
         this.again.delete(queue);
         while (!this.stopped) {
           const free = this.options.concurrency - this.running.size;
-          if (free <= 0) break;
+          if (free <= 0) {
+            this.backlog.add(queue);
+            break;
+          }
           const jobs = await this.options.boss.fetch<JobMessage>(queue, { batchSize: free });
-          if (!jobs || jobs.length === 0) break;
-          for (const job of jobs) this.launch(queue, job);
+          for (const job of jobs ?? []) this.launch(queue, job);
+          if (!jobs || jobs.length < free) {
+            this.backlog.delete(queue);
+            break;
+          }
         }
       } while (this.again.has(queue) && !this.stopped);
     } catch (error) {
@@ -113,10 +142,30 @@ export class Dispatcher {
     void this.options
       .handle(job.data, controller.signal)
       .catch((error: Error) => this.options.onError(error))
-      .finally(async () => {
+      .finally(() => {
         this.running.delete(job.id);
-        await this.options.boss.complete(queue, job.id).catch((error: Error) => this.options.onError(error));
-        if (!this.stopped) this.pumpAll();
+        this.complete(queue, job.id);
+        if (!this.stopped) for (const waiting of this.backlog) void this.pump(waiting);
       });
+  }
+
+  /**
+   * Marks a pg-boss job complete. Slipway's own tables hold the job's result
+   * (pg-boss only delivers), so this can trail behind: ids that finish while a
+   * request is out go together in the next one.
+   */
+  private complete(queue: string, id: string) {
+    let entry = this.completing.get(queue);
+    if (!entry) this.completing.set(queue, (entry = { ids: [], sending: null }));
+    entry.ids.push(id);
+    if (entry.sending) return;
+    const send = async (current: NonNullable<typeof entry>) => {
+      while (current.ids.length > 0) {
+        const ids = current.ids.splice(0);
+        await this.options.boss.complete(queue, ids).catch((error: Error) => this.options.onError(error));
+      }
+      current.sending = null;
+    };
+    entry.sending = send(entry);
   }
 }

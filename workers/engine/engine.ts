@@ -2,10 +2,11 @@ import { eq } from "drizzle-orm";
 import type PgBoss from "pg-boss";
 import type postgres from "postgres";
 import type { Database } from "@/db/client";
-import { jobs, projectPipelineSettings, projects } from "@/db/schema";
+import { projectPipelineSettings, projects } from "@/db/schema";
 import type { Job } from "@/server/pipeline";
 import { deriveKey } from "@/server/config/secret-key";
 import { claimJob, finishJob, recoverLostJobs } from "@/server/services/job-lifecycle";
+import type { StoredPlan } from "@/server/services/run-plan";
 import { loadSecretsForJob } from "@/server/services/secrets";
 import { createMasker } from "../logs/mask";
 import type { Executor } from "../executors/types";
@@ -64,6 +65,10 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
     if (reaped) console.log(`removed ${reaped} leftover ${executor!.name} job process(es) or container(s) of a stopped worker`);
   }
 
+  // A run's plan never changes: the jobs of a run that land on this worker share one parsed copy.
+  const plans = new PlanCache();
+  // pickExecutor looks at whether the job names an image; the claim applies the same choice in SQL.
+  const executor = { image: pickExecutor({ image: "any" } as Job, options).executor.name, plain: pickExecutor({} as Job, options).executor.name };
   const dispatcher = new Dispatcher({
     boss: options.boss,
     listen: options.listen,
@@ -71,12 +76,13 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
     concurrency: options.concurrency,
     onError: (error) => console.error(`engine: ${error.message}`),
     async handle(message, signal) {
-      const claimed = await claimJob(db, { ...message, workerId: options.workerId });
+      const claimed = await claimJob(db, { ...message, workerId: options.workerId, executor });
       if (!claimed) return;
-      const spec = (claimed.run.plan as { pipeline: { jobs: Record<string, Job> } }).pipeline.jobs[claimed.job.jobId];
-      await db.update(jobs).set({ executor: pickExecutor(spec, options).executor.name }).where(eq(jobs.id, claimed.job.id));
-      const result = await runJob(env, claimed.run, claimed.job, signal);
-      await finishJob(db, message, result);
+      const plan = plans.get(claimed.run.id) ?? plans.remember(claimed.run.id, claimed.run.plan as StoredPlan);
+      // Reading secrets is a transaction of its own; a project without any skips it (the result would be empty).
+      const jobEnv: JobEnvironment = claimed.hasSecrets ? env : { ...env, secretsFor: async () => ({ values: {}, mask: (line) => line }) };
+      const result = await runJob(jobEnv, claimed.run, claimed.job, signal, { needs: claimed.needs });
+      await finishJob(db, message, result, { plan });
     },
   });
   await dispatcher.start();
@@ -92,6 +98,21 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
       clearTimeout(abort);
     },
   };
+}
+
+/** Parsed plans of recent runs by run id, bounded: finishing a job then needs no plan from the database. */
+class PlanCache {
+  private plans = new Map<string, StoredPlan>();
+
+  get(runId: string): StoredPlan | undefined {
+    return this.plans.get(runId);
+  }
+
+  remember(runId: string, plan: StoredPlan): StoredPlan {
+    if (this.plans.size >= 500) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(runId, plan);
+    return plan;
+  }
 }
 
 function pickExecutor(job: Job, options: Pick<EngineOptions, "docker" | "local">): { executor: Executor; note?: string } {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import type { Database } from "@/db/client";
 import type { JobRow, Run } from "@/db/schema";
@@ -22,11 +22,16 @@ export type JobEnvironment = {
   executorFor: (job: Job) => { executor: Executor; note?: string };
   /** The job's secrets (empty for runs that may not see them) and the values to mask in its log. */
   secretsFor: (run: Run, job: JobRow) => Promise<{ values: Record<string, string>; mask: (line: string) => string }>;
-  project: (run: Run) => Promise<{ repositoryUrl: string; checkoutSecret: string | null }>;
+  project: (run: Run) => Promise<ProjectSettings>;
 };
 
+type ProjectSettings = { repositoryUrl: string; checkoutSecret: string | null };
+
+/** What the claim already read for the job; anything missing is read here. */
+export type Prefetched = { needs?: Array<{ jobId: string; status: string; outputs: Record<string, string> }> };
+
 /** Runs one claimed job to its result: steps in order in a fresh workspace, logs streamed as they come. */
-export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal: AbortSignal): Promise<JobResult> {
+export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal: AbortSignal, prefetched: Prefetched = {}): Promise<JobResult> {
   const plan = run.plan as StoredPlan;
   const spec = plan.pipeline.jobs[job.jobId];
   const { values: secrets, mask } = await env.secretsFor(run, job);
@@ -38,7 +43,7 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
   const timeout = AbortSignal.timeout(timeoutMinutes * 60_000);
   const jobSignal = AbortSignal.any([signal, timeout]);
   const workspace = path.join(env.dataDir, "work", `${job.id}-${job.attempt}`);
-  await mkdir(workspace, { recursive: true });
+  await makeWorkspace(workspace);
   const { executor, note } = env.executorFor(spec);
   if (note) log(note);
   let session: ExecutorSession | null = null;
@@ -52,10 +57,12 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
       workspace,
       network: true,
     });
-    const project = await env.project(run);
-    const needs = job.needs.length
-      ? await env.db.query.jobs.findMany({ where: (j, { and, eq, inArray }) => and(eq(j.runId, run.id), inArray(j.key, job.needs)) })
-      : [];
+    // Only built-in steps (checkout) use the project's settings: read them the first time one runs.
+    let project: Promise<ProjectSettings> | null = null;
+    const projectSettings = () => (project ??= env.project(run));
+    const needs =
+      prefetched.needs ??
+      (job.needs.length ? await env.db.query.jobs.findMany({ where: (j, { and, eq, inArray }) => and(eq(j.runId, run.id), inArray(j.key, job.needs)) }) : []);
     const expressions: ExpressionContext = {
       run: runContext(run),
       inputs: run.inputs,
@@ -77,7 +84,7 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
       const status = { failed: failed !== null, cancelled: signal.aborted };
       if (!shouldRun(step, { ...expressions, status }, log)) continue;
       log(`##[step ${index + 1}] ${step.name}`);
-      const outcome = await runStep(step, { env, session, run, job, project, workspace, secrets, expressions, baseEnv, log, signal: jobSignal, posts });
+      const outcome = await runStep(step, { env, session, run, job, project: projectSettings, workspace, secrets, expressions, baseEnv, log, signal: jobSignal, posts });
       if (outcome !== null && !step.continueOnError) failed ??= `Step "${step.name}" ${outcome}`;
       else if (outcome !== null) log(`Step "${step.name}" ${outcome}; continuing (continue-on-error).`);
     }
@@ -96,8 +103,22 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
   } finally {
     await session?.close().catch(() => undefined);
     await writer.flush().catch(() => undefined);
-    await rm(workspace, { recursive: true, force: true }).catch(() => undefined);
+    await removeWorkspace(workspace);
   }
+}
+
+/** One mkdir for a job's workspace once `work/` exists (each file system call is a trip through libuv's pool). */
+async function makeWorkspace(workspace: string) {
+  await mkdir(workspace).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code === "EEXIST") return;
+    if (error.code !== "ENOENT") throw error;
+    await mkdir(workspace, { recursive: true });
+  });
+}
+
+/** A job that left nothing behind takes one rmdir; a recursive removal only when something is there. */
+async function removeWorkspace(workspace: string) {
+  await rmdir(workspace).catch(() => rm(workspace, { recursive: true, force: true }).catch(() => undefined));
 }
 
 function shouldRun(step: Step, context: ExpressionContext, log: (line: string) => void): boolean {
@@ -116,7 +137,7 @@ type StepRun = {
   session: ExecutorSession;
   run: Run;
   job: JobRow;
-  project: { repositoryUrl: string; checkoutSecret: string | null };
+  project: () => Promise<ProjectSettings>;
   workspace: string;
   secrets: Record<string, string>;
   expressions: ExpressionContext;
@@ -131,13 +152,14 @@ async function runStep(step: Step, s: StepRun): Promise<string | null> {
   const signal = step.timeoutMinutes ? AbortSignal.any([s.signal, AbortSignal.timeout(step.timeoutMinutes * 60_000)]) : s.signal;
   try {
     if (step.kind === "uses") {
+      const project = await s.project();
       const post = await s.env.builtins.run(step, {
         db: s.env.db,
         dataDir: s.env.dataDir,
         run: s.run,
         job: s.job,
-        repositoryUrl: s.project.repositoryUrl,
-        checkoutSecret: s.project.checkoutSecret,
+        repositoryUrl: project.repositoryUrl,
+        checkoutSecret: project.checkoutSecret,
         workspace: s.workspace,
         secrets: s.secrets,
         expressions: s.expressions,

@@ -10,6 +10,11 @@ export type LogChunkNotice = { j: string; f: number; n: number; c?: string; t?: 
  * batch inserts the chunk, advances the job's line count and notifies
  * listeners (the web process fans lines out to browsers). Batches are written
  * in order, one at a time.
+ *
+ * A line after a quiet spell is written at once (with whatever the step
+ * printed in the same instant), so people watching see it within a round
+ * trip; while a step keeps printing, batches go out at most every `flushMs`,
+ * which bounds the statements (each a commit with a NOTIFY) a chatty step costs.
  */
 export class LogWriter {
   private lines: string[] = [];
@@ -17,6 +22,7 @@ export class LogWriter {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
+  private lastFlushAt = -Infinity;
 
   constructor(
     private readonly db: Database,
@@ -32,8 +38,13 @@ export class LogWriter {
   write(line: string, at = Date.now()): void {
     this.lines.push(line);
     this.times.push(at);
-    if (this.lines.length >= (this.options.maxLines ?? 1000)) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.options.flushMs ?? 50);
+    if (this.lines.length >= (this.options.maxLines ?? 1000)) this.flushInBackground();
+    else this.timer ??= setTimeout(() => this.flushInBackground(), Math.max(0, this.lastFlushAt + (this.options.flushMs ?? 50) - performance.now()));
+  }
+
+  /** A failed batch is remembered and reported by the caller's next flush(); nobody awaits this one. */
+  private flushInBackground() {
+    this.flush().catch(() => undefined);
   }
 
   /** Sends what is buffered; resolves when everything written so far is stored. */
@@ -41,6 +52,7 @@ export class LogWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.lines.length > 0) {
+      this.lastFlushAt = performance.now();
       const lines = this.lines;
       const times = this.times;
       const firstLine = this.nextLine;
