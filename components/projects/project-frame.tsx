@@ -1,16 +1,19 @@
 "use client";
 
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
 import type { ProjectWithRole } from "@/components/ui/api-types";
 import { Loading, QueryError } from "@/components/ui/query-state";
+import { hasRole } from "@/components/ui/role";
 import { useProject } from "./use-project";
 
-type Tab = "overview" | "settings" | "environment";
+type Tab = "overview" | "runs" | "pipeline" | "editor" | "secrets" | "settings" | "environment";
 
 /** Loads the project by slug and frames a project page: name, repository, role and the page tabs. */
 export function ProjectFrame({ slug, tab, children }: { slug: string; tab: Tab; children: (project: ProjectWithRole) => ReactNode }) {
   const project = useProject(slug);
+  const pathname = usePathname();
   if (project.isPending) return <Loading label="Loading project…" />;
   if (project.isError) {
     return (
@@ -40,6 +43,21 @@ export function ProjectFrame({ slug, tab, children }: { slug: string; tab: Tab; 
       <nav aria-label="Project" className="row" style={{ borderBottom: "1px solid var(--border)", paddingBottom: "0.4rem" }}>
         <TabLink href={`/projects/${p.slug}`} current={tab === "overview"}>
           Overview
+        </TabLink>
+        <TabLink href={`/projects/${p.slug}/runs`} current={tab === "runs"}>
+          Runs
+        </TabLink>
+        <TabLink href={`/projects/${p.slug}/pipeline`} current={tab === "pipeline"}>
+          Pipeline
+        </TabLink>
+        {hasRole(p.role, "developer") && (
+          // The secrets page predates this tab and names none, so its address marks it current too.
+          <TabLink href={`/projects/${p.slug}/secrets`} current={tab === "secrets" || pathname === `/projects/${p.slug}/secrets`}>
+            Secrets
+          </TabLink>
+        )}
+        <TabLink href={`/projects/${p.slug}/editor`} current={tab === "editor"}>
+          Editor
         </TabLink>
         <TabLink href={`/projects/${p.slug}/settings`} current={tab === "settings"}>
           Settings
