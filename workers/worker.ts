@@ -3,13 +3,13 @@ import os from "node:os";
 import postgres from "postgres";
 import { connect } from "@/db/client";
 import { onShutdown } from "@/server/cli/child-lifecycle";
-import { loadSecretKey } from "@/server/config/secret-key";
+import { deriveKey, loadSecretKey } from "@/server/config/secret-key";
 import { readSettings } from "@/server/config/settings";
 import { startBoss } from "@/server/queue/boss";
 import Docker from "dockerode";
+import { registerDeployer } from "./deployer/deployer";
 import { createDockerExecutor } from "./executors/docker";
 import { createLocalExecutor } from "./executors/local";
-import type { Executor } from "./executors/types";
 import { registerTriggerWorkers } from "./triggers";
 import { startEngine } from "./engine/engine";
 import { startHeartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat";
@@ -30,7 +30,8 @@ async function main() {
   const listen = postgres(url, { max: 1, onnotice: () => undefined });
   const boss = await startBoss(url);
   const stopHeartbeat = await startHeartbeat(boss, db, { workerId, labels });
-  const docker = await reachableDocker(workerId);
+  const dockerEngine = await reachableDocker();
+  const docker = dockerEngine ? createDockerExecutor({ docker: dockerEngine, workerId }) : null;
   const stopTriggers = await registerTriggerWorkers(boss, db, settings.dataDir);
   const engine = await startEngine({
     db,
@@ -43,13 +44,23 @@ async function main() {
     masterKey,
     local: createLocalExecutor({ stateDir: settings.dataDir }),
     docker,
+    dockerEngine,
     lostAfterMs: Number(process.env.SLIPWAY_WORKER_LOST_AFTER_MS ?? HEARTBEAT_INTERVAL_MS * 3),
+  });
+  const deployer = await registerDeployer(boss, db, {
+    workerId,
+    dataDir: settings.dataDir,
+    routerUrl: `http://127.0.0.1:${settings.SLIPWAY_ROUTER_PORT}`,
+    listen,
+    secretsKey: deriveKey(masterKey, "secrets"),
+    docker: dockerEngine,
   });
   const isolation = docker ? "containers (Docker)" : "local processes (no Docker engine reachable: weaker isolation)";
   console.log(`worker ${workerId} ready: ${concurrency} job slots, jobs with an image run in ${isolation}${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
   onShutdown(
     async () => {
       await engine.stop(20_000);
+      await deployer.stop();
       await stopTriggers();
       stopHeartbeat();
       await boss.stop({ graceful: true, wait: true, timeout: 5_000 });
@@ -60,15 +71,15 @@ async function main() {
   );
 }
 
-/** The Docker executor when an engine answers (DOCKER_HOST or the local socket). */
-async function reachableDocker(workerId: string): Promise<Executor | null> {
+/** The Docker engine when one answers (DOCKER_HOST or the local socket). */
+async function reachableDocker(): Promise<Docker | null> {
   const engine = new Docker();
   try {
     await Promise.race([engine.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2000))]);
   } catch {
     return null;
   }
-  return createDockerExecutor({ docker: engine, workerId });
+  return engine;
 }
 
 main().catch((error) => {

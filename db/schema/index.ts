@@ -8,3 +8,4 @@ export * from "./pipelines";
 export * from "./runs";
 export * from "./secrets";
 export * from "./artifacts";
+export * from "./deployments";

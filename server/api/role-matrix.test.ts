@@ -22,6 +22,8 @@ import { createRun } from "@/server/services/runs";
 import { setSecret } from "@/server/services/secrets";
 import { cleanupAllTestRepos, createTestRepo, type TestRepo } from "@/server/testing/git-fixtures";
 import { createToken } from "@/server/services/tokens";
+import { requestDeployment } from "@/server/services/deployments";
+import { markLive, seedReleases, uniqueListenPort } from "@/workers/deployer/testing/seed";
 import {
   actorFor,
   auditCount,
@@ -126,6 +128,16 @@ async function buildWorld(): Promise<World> {
   return { project, environmentIds: envs.map((e) => e.id), spare: people.spare, newcomer: people.newcomer, callerTokenId: randomUUID(), runId: randomUUID(), jobId: randomUUID() };
 }
 
+/** Releases (and optionally live or running deployments) of the world's first environment, for the deployment procedures. */
+const deploySeeds = new WeakMap<World, { releaseIds: string[]; deploymentId: string }>();
+async function seedDeploys(w: World, { live = 0, active = false }: { live?: number; active?: boolean } = {}): Promise<void> {
+  const actor = actorFor(people.owner);
+  const releases = await seedReleases(t.db, actor, w.project.id, w.environmentIds.slice(0, 2));
+  for (const release of releases.slice(0, live)) await markLive(t.db, { projectId: w.project.id, environmentId: w.environmentIds[0], releaseId: release.id });
+  const running = active ? await requestDeployment(t.db, actor, { projectId: w.project.id, environmentId: w.environmentIds[0], releaseId: releases[0].id }) : null;
+  deploySeeds.set(w, { releaseIds: releases.map((r) => r.id), deploymentId: running?.id ?? randomUUID() });
+}
+
 type Sample = {
   /** Puts a fresh world in the state the call needs (e.g. archived before unarchive). */
   prepare?: (world: World, caller: User | null) => Promise<void>;
@@ -204,6 +216,25 @@ const samples: Record<string, Sample> = {
   "pipelines.save": { input: (w) => ({ projectId: w.project.id, yaml: PIPELINE, message: "from the matrix" }) },
   "pipelines.restore": { prepare: async (w) => void (await saveRevision(t.db, actorFor(people.owner), { projectId: w.project.id, yaml: PIPELINE, message: "", positions: {} })), input: (w) => ({ projectId: w.project.id, number: 1 }) },
   "pipelines.setSource": { input: (w) => ({ projectId: w.project.id, source: "slipway" }) },
+
+  "releases.list": { input: (w) => ({ projectId: w.project.id }) },
+  "releases.get": { prepare: (w) => seedDeploys(w), input: (w) => ({ projectId: w.project.id, releaseId: deploySeeds.get(w)!.releaseIds[0] }) },
+  "deployments.list": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "deployments.get": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
+  "deployments.target": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "deployments.deploy": { prepare: (w) => seedDeploys(w), input: (w) => ({ projectId: w.project.id, releaseId: deploySeeds.get(w)!.releaseIds[0], environmentId: w.environmentIds[0] }) },
+  "deployments.promote": {
+    prepare: (w) => seedDeploys(w, { live: 1 }),
+    input: (w) => ({ projectId: w.project.id, releaseId: deploySeeds.get(w)!.releaseIds[0], fromEnvironmentId: w.environmentIds[0] }),
+  },
+  "deployments.rollback": { prepare: (w) => seedDeploys(w, { live: 2 }), input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "deployments.pause": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
+  "deployments.resume": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
+  "deployments.promoteNow": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
+  "deployments.abort": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
+  "deployments.setTarget": {
+    input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[1], settings: { target: { kind: "local", command: ["node", "app.js"], listenPort: uniqueListenPort() } } }),
+  },
 
   "audit.list": { input: (w) => ({ projectId: w.project.id }) },
   "audit.listAll": { input: () => ({}) },

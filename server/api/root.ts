@@ -1,9 +1,11 @@
 import { auditRouter } from "./routers/audit";
+import { deploymentsRouter } from "./routers/deployments";
 import { environmentsRouter } from "./routers/environments";
 import { meRouter } from "./routers/me";
 import { membersRouter } from "./routers/members";
 import { pipelinesRouter } from "./routers/pipelines";
 import { projectsRouter } from "./routers/projects";
+import { releasesRouter } from "./routers/releases";
 import { runsRouter } from "./routers/runs";
 import { secretsRouter } from "./routers/secrets";
 import { tokensRouter } from "./routers/tokens";
@@ -21,6 +23,8 @@ export const appRouter = router({
   tokens: tokensRouter,
   webhooks: webhooksRouter,
   audit: auditRouter,
+  releases: releasesRouter,
+  deployments: deploymentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

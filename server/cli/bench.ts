@@ -1,3 +1,4 @@
+import { benchCanaryFirstErrorToStable, benchFailedRequests, benchRollbackToStable } from "@/server/bench/deploy.bench";
 import { benchDispatchIdle, benchDispatchUnderLoad } from "@/server/bench/engine-dispatch.bench";
 import { benchRunsInFlight } from "@/server/bench/engine-inflight.bench";
 import { benchEngineThroughput } from "@/server/bench/engine-throughput.bench";
@@ -23,6 +24,12 @@ const benches: Array<{ figures: string[]; run: () => Promise<Figure[]> }> = [
   },
   { figures: ["runs_in_flight_1000_lost", "runs_in_flight_1000_duplicated"], run: benchRunsInFlight },
   { figures: ["log_latency_p50_ms", "log_latency_p99_ms", "log_lines_per_s"], run: benchLogs },
+  {
+    figures: ["failed_requests_rolling", "failed_requests_bluegreen", "failed_requests_canary", "failed_requests_rollback_unready"],
+    run: benchFailedRequests,
+  },
+  { figures: ["rollback_to_stable_ms"], run: benchRollbackToStable },
+  { figures: ["canary_first_error_to_stable_ms"], run: benchCanaryFirstErrorToStable },
 ];
 
 async function main() {

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type Dockerode from "dockerode";
 import type PgBoss from "pg-boss";
 import type postgres from "postgres";
 import type { Database } from "@/db/client";
@@ -26,6 +27,8 @@ export type EngineOptions = {
   local: Executor;
   /** Present when a Docker engine answered at start. */
   docker: Executor | null;
+  /** The same engine, for deploy jobs (they pin the release's image digest with it). */
+  dockerEngine?: Dockerode | null;
   /** A running job whose worker has not beaten for this long is recovered. */
   lostAfterMs: number;
 };
@@ -39,6 +42,7 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
     dataDir: options.dataDir,
     workerId: options.workerId,
     builtins,
+    dockerEngine: options.dockerEngine ?? null,
     executorFor: (job: Job) => pickExecutor(job, options),
     async secretsFor(run, job) {
       const values = await loadSecretsForJob(db, secretsKey, { userId: null, label: `job ${job.key} of run #${run.number}`, ip: null, via: "worker" }, {

@@ -1,5 +1,6 @@
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
+import type Dockerode from "dockerode";
 import type { Database } from "@/db/client";
 import type { JobRow, Run } from "@/db/schema";
 import { evaluateCondition, ExpressionError, ExpressionSyntaxError, type ExpressionContext, type Job, type Step } from "@/server/pipeline";
@@ -9,6 +10,7 @@ import type { JobResult } from "@/server/services/job-lifecycle";
 import { DEFAULT_TIMEOUT_MINUTES } from "@/server/services/runs";
 import { LineSplitter } from "../logs/line-splitter";
 import { LogWriter } from "../logs/log-writer";
+import { runDeployJob } from "../deployer/run-deploy-job";
 import type { Executor, ExecutorSession } from "../executors/types";
 import type { Builtins, PostStep } from "./builtins-api";
 import { envWithValues, scriptWithEnv } from "./script-env";
@@ -18,6 +20,8 @@ export type JobEnvironment = {
   dataDir: string;
   workerId: string;
   builtins: Builtins;
+  /** Deploy jobs pin their image's digest with it when present. */
+  dockerEngine?: Dockerode | null;
   /** Picks the executor for a job (docker when it names an image and an engine is reachable, else local). */
   executorFor: (job: Job) => { executor: Executor; note?: string };
   /** The job's secrets (empty for runs that may not see them) and the values to mask in its log. */
@@ -38,6 +42,14 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
   const writer = new LogWriter(env.db, job.id, job.logLines);
   const log = (line: string) => writer.write(mask(line));
   if (job.attempt > 1) log(`── Attempt ${job.attempt} ──`);
+  if (spec.deploy) {
+    // A deploy job runs no steps: it makes the release and follows its deployment to the end.
+    try {
+      return await runDeployJob({ db: env.db, dataDir: env.dataDir, run, job, spec, log, signal, docker: env.dockerEngine });
+    } finally {
+      await writer.flush().catch(() => undefined);
+    }
+  }
 
   const timeoutMinutes = spec.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
   const timeout = AbortSignal.timeout(timeoutMinutes * 60_000);

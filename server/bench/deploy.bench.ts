@@ -1,0 +1,153 @@
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { DeploymentSpecInput } from "@/server/deploy";
+import { requestDeployment } from "@/server/services/deployments";
+import { actorFor } from "@/server/testing/fixtures";
+import { readRouterTraffic } from "@/workers/router/client";
+import { percentile, startBenchWorld, startLoad, waitFor, type Sample } from "@/workers/deployer/testing/bench-support";
+import { waitForDeployment, type AppBehaviour, type DeployWorld } from "@/workers/deployer/testing/harness";
+import type { Figure } from "./figure";
+
+/**
+ * Deployments under load, on the local target (node http servers as instances: process
+ * start-up is fast and steady, so the figures measure Slipway rather than Docker). The
+ * router and the load generator run as processes of their own; the deployer runs here with
+ * its production timings (observe every 500 ms, 15 s leases). Load: 600 requests/s, open
+ * loop, keep-alive, through the router.
+ */
+const RATE = 600;
+const STEADY_MS = 5_000;
+const check = { path: "/healthz", intervalSeconds: 1, failureThreshold: 2 };
+
+type Env = Awaited<ReturnType<DeployWorld["localEnvironment"]>>;
+
+async function serving(world: DeployWorld, strategy: DeploymentSpecInput): Promise<Env & { release: (v: string, b?: AppBehaviour) => Promise<string> }> {
+  const env = await world.localEnvironment(strategy);
+  const release = async (version: string, behaviour: AppBehaviour = {}) => {
+    const made = await world.localRelease(env.project, version, behaviour);
+    const deployment = await requestDeployment(world.db, actorFor(world.owner), { projectId: env.project.id, environmentId: env.environmentId, releaseId: made.id });
+    return deployment.id;
+  };
+  const first = await world.localRelease(env.project, "1.0.1");
+  const deployment = await requestDeployment(world.db, actorFor(world.owner), { projectId: env.project.id, environmentId: env.environmentId, releaseId: first.id, overrides: { strategy: "rolling" } });
+  await waitForDeployment(world.db, deployment.id, undefined, 60_000);
+  return { ...env, release };
+}
+
+/** Deploys v2 with `strategy` under load: failed requests over the whole run, and p99 while deploying against the steady p99 before. */
+async function underLoad(world: DeployWorld, name: string, strategy: DeploymentSpecInput): Promise<Figure[]> {
+  const env = await serving(world, strategy);
+  const load = startLoad(env.url, RATE);
+  await new Promise((resolve) => setTimeout(resolve, STEADY_MS));
+  const deployStart = Date.now();
+  const id = await env.release("1.0.2");
+  const done = await waitForDeployment(world.db, id, undefined, 120_000);
+  const deployEnd = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const samples = await load.stop();
+  if (done.phase !== "succeeded") throw new Error(`${name}: the deployment ended ${done.phase}: ${done.reason}`);
+  const steady = samples.filter((s) => s.at >= samples[0].at + 1_000 && s.at < deployStart);
+  const during = samples.filter((s) => s.at >= deployStart && s.at <= deployEnd);
+  const rate = Math.round(samples.length / ((samples.at(-1)!.at - samples[0].at) / 1000));
+  return [
+    { name: `failed_requests_${name}`, value: samples.filter((s) => s.status !== 200).length, unit: "requests", goal: "0" },
+    { name: `p99_ratio_${name}`, value: round(percentile(during, 99) / percentile(steady, 99)), unit: "x", goal: "<= 2" },
+    { name: `deploy_load_req_per_s_${name}`, value: rate, unit: "req/s", goal: ">= 500" },
+  ];
+}
+
+export async function benchFailedRequests(): Promise<Figure[]> {
+  const { world, stop } = await startBenchWorld();
+  try {
+    return [
+      ...(await underLoad(world, "rolling", { strategy: "rolling", replicas: 3, maxSurge: 1, maxUnavailable: 0, healthCheck: check })),
+      ...(await underLoad(world, "bluegreen", { strategy: "blue-green", replicas: 3, scaleDownDelaySeconds: 2, healthCheck: check })),
+      ...(await underLoad(world, "canary", {
+        strategy: "canary",
+        replicas: 3,
+        healthCheck: check,
+        steps: [{ setWeight: 20 }, { pause: { durationSeconds: 2 } }, { setWeight: 50 }, { analysis: { windowSeconds: 3, minRequests: 50 } }],
+      })),
+      ...(await rollbackUnready(world)),
+    ];
+  } finally {
+    await stop();
+  }
+}
+
+/** A release that never passes its health check, under load: it must cost no request. */
+async function rollbackUnready(world: DeployWorld): Promise<Figure[]> {
+  const env = await serving(world, { strategy: "rolling", replicas: 3, maxSurge: 1, maxUnavailable: 0, healthCheck: check });
+  const load = startLoad(env.url, RATE);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const done = await waitForDeployment(world.db, await env.release("1.0.2", { healthy: false }), undefined, 60_000);
+  const samples = await load.stop();
+  if (done.phase !== "rolled_back") throw new Error(`the unready release ended ${done.phase}`);
+  return [{ name: "failed_requests_rollback_unready", value: samples.filter((s) => s.status !== 200).length, unit: "requests", goal: "0" }];
+}
+
+/**
+ * A canary serving half the traffic starts failing its health check: from the probe answer
+ * that decided it (the app times its first failing answer) to the router sending all
+ * traffic to stable, read from its admin port every 20 ms (reading it much more often slows
+ * the very router being measured). The median of three.
+ */
+export async function benchRollbackToStable(): Promise<Figure[]> {
+  const { world, stop } = await startBenchWorld();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const env = await serving(world, { strategy: "canary", replicas: 2, healthCheck: { ...check, failureThreshold: 1 }, steps: [{ setWeight: 50 }, { pause: {} }] });
+      const load = startLoad(env.url, RATE);
+      const id = await env.release("1.0.2");
+      await waitForDeployment(world.db, id, (row) => row.phase === "paused", 60_000);
+      const folder = await releaseFolder(world, "1.0.2", env.project.id);
+      await writeFile(path.join(folder, "unhealthy"), "");
+      await waitFor(async () => sameSplit(await readRouterTraffic(world.routerUrl, env.environmentId), { "1.0.1": 100 }), "traffic back on stable", 30_000, 20);
+      const stableAt = Date.now();
+      const failedAt = Math.min(...(await Promise.all((await readdir(folder)).filter((f) => f.startsWith("first-unhealthy-")).map(async (f) => Number(await readFile(path.join(folder, f), "utf8"))))));
+      times.push(stableAt - failedAt);
+      await load.stop();
+      await waitForDeployment(world.db, id, undefined, 60_000);
+      // The next round's 1.0.2 has the same artifact, so the same folder: it must start healthy.
+      for (const file of await readdir(folder)) if (file === "unhealthy" || file.startsWith("first-unhealthy-")) await rm(path.join(folder, file));
+    }
+    return [{ name: "rollback_to_stable_ms", value: times.sort((a, b) => a - b)[1], unit: "ms", goal: "< 1000" }];
+  } finally {
+    await stop();
+  }
+}
+
+/** A canary answering 5xx under load: from the first 5xx a client saw to the router sending all traffic to stable. */
+export async function benchCanaryFirstErrorToStable(): Promise<Figure[]> {
+  const { world, stop } = await startBenchWorld();
+  try {
+    const env = await serving(world, { strategy: "canary", replicas: 2, healthCheck: check, steps: [{ setWeight: 20 }, { analysis: { windowSeconds: 30, minRequests: 20, maxErrorRate: 0.05 } }] });
+    const load = startLoad(env.url, RATE);
+    const id = await env.release("1.0.3", { failRequests: true });
+    let stableAt = 0;
+    await waitFor(() => load.samples.some((s: Sample) => s.status === 500), "the canary's first error", 60_000, 2);
+    await waitFor(async () => sameSplit(await readRouterTraffic(world.routerUrl, env.environmentId), { "1.0.1": 100 }) && (stableAt = Date.now()) > 0, "traffic back on stable", 30_000, 20);
+    const samples = await load.stop();
+    const firstError = Math.min(...samples.filter((s) => s.status === 500).map((s) => s.at + s.ms));
+    const done = await waitForDeployment(world.db, id, undefined, 60_000);
+    if (done.phase !== "rolled_back") throw new Error(`the failing canary ended ${done.phase}`);
+    return [{ name: "canary_first_error_to_stable_ms", value: Math.round(stableAt - firstError), unit: "ms", goal: "< 3000" }];
+  } finally {
+    await stop();
+  }
+}
+
+/** Where the local target unpacked the release's artifact (shared by its instances). */
+async function releaseFolder(world: DeployWorld, version: string, projectId: string): Promise<string> {
+  const release = await world.db.query.releases.findFirst({ where: (r, { and, eq }) => and(eq(r.projectId, projectId), eq(r.version, version)) });
+  return path.join(world.dataDir, "targets", "local", "releases", release!.artifactDigest!.replace(/[^0-9a-z]/gi, "_"));
+}
+
+function sameSplit(a: Record<string, number>, b: Record<string, number>): boolean {
+  return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
+import { deploymentSpecSchema } from "@/server/deploy";
+import { freePort } from "@/server/config/ports";
+import { packToBlob } from "@/server/services/artifacts";
+import { createProjectAs, createUser } from "@/server/testing/fixtures";
+import { APP_SERVER } from "@/workers/deployer/testing/harness";
+import { createLocalTarget } from "./local";
+import type { DeployTarget, TargetContext } from "./types";
+
+/** The local target: child processes of a command in the release's unpacked artifact, recorded on disk. */
+let t: TestDatabase;
+let dataDir: string;
+let ctx: TargetContext;
+let image: string;
+const config = { kind: "local" as const, command: [process.execPath, APP_SERVER], portEnv: "PORT", listenPort: 0 };
+const check = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz" } }).healthCheck;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "slipway-local-target-"));
+  const project = await createProjectAs(t.db, await createUser(t.db));
+  const [env] = await t.db.query.environments.findMany({ where: (e, { eq }) => eq(e.projectId, project.id) });
+  ctx = { db: t.db, projectId: project.id, environmentId: env.id, deploymentId: randomBytes(4).toString("hex"), dataDir, routerUrl: "http://127.0.0.1:9" };
+  config.listenPort = await freePort();
+  const app = await mkdtemp(path.join(os.tmpdir(), "slipway-app-"));
+  await writeFile(path.join(app, "app.json"), JSON.stringify({ version: "3.1.0", healthy: true }));
+  image = `artifact:${(await packToBlob(dataDir, app, ["."], { wording: {}, maxBytes: 1e6, tooLarge: () => new Error("big") }))!.digest}`;
+  await rm(app, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  await t.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function probeUntilReady(target: DeployTarget, id: string) {
+  for (let i = 0; i < 100; i++) {
+    const { status } = await target.probe(id, check);
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${id} never answered its health check`);
+}
+
+describe("the local target", () => {
+  it("hands an instance its port, variables and version, and none of the worker's own environment", async () => {
+    vi.stubEnv("SLIPWAY_SECRET_KEY", "the worker's key");
+    const printEnv = "require('http').createServer((q, s) => s.end(JSON.stringify(process.env))).listen(process.env.APP_PORT, '127.0.0.1')";
+    const target = createLocalTarget(ctx, { ...config, command: [process.execPath, "-e", printEnv], portEnv: "APP_PORT" });
+    const id = await target.startInstance({ version: "3.0.9", image, releaseId: "r9" }, { GREETING: "hi" });
+    try {
+      await probeUntilReady(target, id);
+      const env = (await (await fetch(target.previewUrl(id)!)).json()) as Record<string, string>;
+      expect(env).toMatchObject({ GREETING: "hi", SLIPWAY_VERSION: "3.0.9", SLIPWAY_RELEASE_ID: "r9", APP_PORT: expect.stringMatching(/^\d+$/) });
+      expect(env.SLIPWAY_SECRET_KEY).toBeUndefined();
+    } finally {
+      await target.stopInstance(id, { drain: false });
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("runs the command in the release's unpacked artifact, and finds its instances again after a restart", async () => {
+    const target = createLocalTarget(ctx, config);
+    await target.prepare();
+    const id = await target.startInstance({ version: "3.1.0", image, releaseId: "r" }, { GREETING: "hi" });
+    await probeUntilReady(target, id);
+    expect(await (await fetch(target.previewUrl(id)!)).text()).toBe("version 3.1.0\n");
+    expect(await target.listInstances()).toEqual([{ id, version: "3.1.0", status: "running" }]);
+
+    // A worker that restarts finds the instance from its record and can stop it.
+    const afterRestart = createLocalTarget(ctx, config);
+    expect(await afterRestart.listInstances()).toEqual([{ id, version: "3.1.0", status: "running" }]);
+    await afterRestart.stopInstance(id, { drain: true });
+    expect(await afterRestart.listInstances()).toEqual([]);
+    await afterRestart.stopInstance(id, { drain: true });
+  });
+
+  it("reports an instance whose process died as exited, and tears everything down", async () => {
+    const target = createLocalTarget(ctx, { ...config, command: [process.execPath, "-e", "setTimeout(() => process.exit(3), 100)"] });
+    const id = await target.startInstance({ version: "3.1.1", image, releaseId: "r" }, {});
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await target.listInstances()).toEqual([{ id, version: "3.1.1", status: "exited" }]);
+    expect(await target.probe(id, check)).toMatchObject({ status: null, refused: true });
+    await target.teardown();
+    expect(await target.listInstances()).toEqual([]);
+  });
+
+  it("says which command could not start", async () => {
+    const target = createLocalTarget(ctx, { ...config, command: ["/nonexistent/server"] });
+    await expect(target.startInstance({ version: "3.1.2", image, releaseId: "r" }, {})).rejects.toThrow("Could not start /nonexistent/server: spawn /nonexistent/server ENOENT");
+  });
+});

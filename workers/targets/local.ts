@@ -1,0 +1,209 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
+import { freePort } from "@/server/config/ports";
+import type { LocalTargetConfig } from "@/server/schemas/target";
+import { extractBlob } from "@/server/services/artifacts";
+import { httpProbe, sleep, waitReadyByProbing } from "./probe";
+import { RouterTraffic } from "./router-backed";
+import type { DeployTarget, ReleaseRef, TargetContext } from "./types";
+
+/** Between SIGTERM and SIGKILL: long enough for a server to close its connections. */
+const STOP_GRACE_MS = 5_000;
+
+type InstanceRecord = { id: string; version: string; releaseId: string; deploymentId: string; pid: number; port: number; cwd: string; startedAt: string };
+
+/**
+ * Instances as child processes of a command on this machine (for machines without Docker,
+ * and the demo). Each runs detached in its own process group with the port in `portEnv`, in
+ * the release's unpacked artifact, and is recorded in a file under the data folder: so a
+ * worker that restarts (or another worker on the same machine) finds the instances the last
+ * one started, and they keep serving meanwhile.
+ */
+export function createLocalTarget(ctx: TargetContext, config: LocalTargetConfig): DeployTarget {
+  return new LocalTarget(ctx, config);
+}
+
+class LocalTarget implements DeployTarget {
+  readonly kind = "local" as const;
+  private readonly dir: string;
+  private readonly router: RouterTraffic;
+  private readonly stopping = new Set<string>();
+  private readonly known = new Map<string, InstanceRecord>();
+
+  constructor(
+    private readonly ctx: TargetContext,
+    private readonly config: LocalTargetConfig,
+  ) {
+    this.dir = path.join(ctx.dataDir, "targets", "local", ctx.environmentId);
+    this.router = new RouterTraffic(ctx.db, ctx.environmentId, ctx.routerUrl, config.listenPort);
+  }
+
+  async prepare(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await this.router.ensureRoute();
+  }
+
+  async listInstances(): Promise<TargetInstance[]> {
+    const records = await this.records();
+    const draining = await this.router.drainingUrls();
+    return records.map((record) => ({
+      id: record.id,
+      version: record.version,
+      status: this.stopping.has(record.id) || draining.has(urlOf(record)) ? "stopping" : isAlive(record.pid) ? "running" : "exited",
+    }));
+  }
+
+  async startInstance(version: ReleaseRef, env: Record<string, string>): Promise<string> {
+    const cwd = await this.releaseDir(version.image);
+    const port = await freePort();
+    const id = `${version.version.replace(/[^A-Za-z0-9.-]/g, "-")}-${randomBytes(4).toString("hex")}`;
+    await mkdir(this.dir, { recursive: true });
+    const log = await open(path.join(this.dir, `${id}.log`), "a");
+    try {
+      const [program, ...args] = this.config.command;
+      const child = spawn(program, args, {
+        cwd,
+        // Never the worker's own environment (it holds DATABASE_URL and the secret key). Next types make NODE_ENV mandatory in ProcessEnv, hence the cast.
+        env: {
+          PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+          LANG: process.env.LANG ?? "C.UTF-8",
+          HOME: cwd,
+          ...env,
+          [this.config.portEnv]: String(port),
+          SLIPWAY_VERSION: version.version,
+          SLIPWAY_RELEASE_ID: version.releaseId,
+        } as unknown as NodeJS.ProcessEnv,
+        detached: true,
+        stdio: ["ignore", log.fd, log.fd],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once("spawn", resolve);
+        child.once("error", (error) => reject(new Error(`Could not start ${this.config.command.join(" ")}: ${error.message}`)));
+      });
+      child.unref();
+      const record: InstanceRecord = { id, version: version.version, releaseId: version.releaseId, deploymentId: this.ctx.deploymentId, pid: child.pid!, port, cwd, startedAt: new Date().toISOString() };
+      // Written whole under a temporary name first, so a reader never sees half a record.
+      const file = path.join(this.dir, `${id}.json`);
+      await writeFile(`${file}.tmp`, JSON.stringify(record));
+      await rename(`${file}.tmp`, file);
+      this.known.set(id, record);
+      return id;
+    } finally {
+      await log.close();
+    }
+  }
+
+  async probe(instanceId: string, check: HealthCheck, signal?: AbortSignal) {
+    const record = await this.record(instanceId);
+    if (!record) return { status: null, refused: false, error: "the instance is gone" };
+    return httpProbe(urlOf(record), check, signal);
+  }
+
+  async admit(instanceId: string): Promise<void> {
+    const record = await this.record(instanceId);
+    if (record) await this.router.admit(record.version, urlOf(record));
+  }
+
+  previewUrl(instanceId: string): string | null {
+    const record = this.known.get(instanceId);
+    return record ? urlOf(record) : null;
+  }
+
+  waitReady(instanceId: string, check: HealthCheck, options: { signal?: AbortSignal; onProbe?: (tally: HealthTally) => void }) {
+    return waitReadyByProbing(this, instanceId, check, options);
+  }
+
+  async stopInstance(instanceId: string, { drain }: { drain: boolean }): Promise<void> {
+    const record = await this.record(instanceId);
+    if (!record) return;
+    this.stopping.add(instanceId);
+    try {
+      const end = () => this.kill(record);
+      if (drain) await this.router.drainThen(urlOf(record), end);
+      else await end();
+    } finally {
+      this.stopping.delete(instanceId);
+    }
+  }
+
+  setTraffic(weights: TrafficWeights): Promise<void> {
+    return this.router.setTraffic(weights);
+  }
+
+  getTraffic(): Promise<TrafficWeights> {
+    return this.router.getTraffic();
+  }
+
+  readMetrics(windowSeconds: number) {
+    return this.router.readMetrics(windowSeconds);
+  }
+
+  async teardown(): Promise<void> {
+    for (const record of await this.records()) await this.kill(record);
+    await this.router.teardown();
+  }
+
+  /** SIGTERM to the process group, SIGKILL after the grace period; the record goes once the process has. */
+  private async kill(record: InstanceRecord): Promise<void> {
+    signalGroup(record.pid, "SIGTERM");
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (isAlive(record.pid) && Date.now() < deadline) await sleep(25);
+    if (isAlive(record.pid)) signalGroup(record.pid, "SIGKILL");
+    await rm(path.join(this.dir, `${record.id}.json`), { force: true });
+    this.known.delete(record.id);
+  }
+
+  private async records(): Promise<InstanceRecord[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const records = await Promise.all(
+      names.filter((n) => n.endsWith(".json")).map((n) => readFile(path.join(this.dir, n), "utf8").then((text) => JSON.parse(text) as InstanceRecord, () => null)),
+    );
+    const found = records.filter((r): r is InstanceRecord => r !== null);
+    for (const record of found) this.known.set(record.id, record);
+    return found.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  private async record(id: string): Promise<InstanceRecord | null> {
+    if (this.known.has(id)) return this.known.get(id)!;
+    return (await this.records()).find((r) => r.id === id) ?? null;
+  }
+
+  /** The release's artifact unpacked once per digest (into a temporary folder, then renamed, so a half-unpacked one is never used). */
+  private async releaseDir(image: string): Promise<string> {
+    const digest = image.startsWith("artifact:") ? image.slice("artifact:".length) : null;
+    const releases = path.join(this.ctx.dataDir, "targets", "local", "releases");
+    const dest = path.join(releases, digest ? digest.replace(/[^0-9a-z]/gi, "_") : "no-artifact");
+    if (await stat(dest).catch(() => null)) return dest;
+    const tmp = `${dest}.tmp-${randomBytes(4).toString("hex")}`;
+    await mkdir(tmp, { recursive: true });
+    if (digest) await extractBlob(this.ctx.dataDir, digest, tmp, { label: "The release's artifact" });
+    await rename(tmp, dest).catch(async (error: NodeJS.ErrnoException) => {
+      // Another instance unpacked the same release first: use theirs.
+      await rm(tmp, { recursive: true, force: true });
+      if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
+    });
+    return dest;
+  }
+}
+
+const urlOf = (record: InstanceRecord) => `http://127.0.0.1:${record.port}`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
