@@ -207,11 +207,18 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const TERMINAL = ["succeeded", "failed", "cancelled"] as const;
 
-/** Waits until every run is finished or the deadline passes; returns the ids still unfinished. */
-export async function waitForRuns(db: Database, runIds: string[], deadlineMs: number, pollMs = 100): Promise<string[]> {
-  const deadline = Date.now() + deadlineMs;
+/**
+ * Waits until every run is finished or the deadline passes; returns the ids
+ * still unfinished. With `stallMs`, the deadline moves on while runs keep
+ * finishing and the wait ends only when none has finished for `stallMs` (or
+ * at `deadlineMs` after the last one did): a slow machine then reports runs
+ * the engine stopped working on, not runs it had not reached yet.
+ */
+export async function waitForRuns(db: Database, runIds: string[], deadlineMs: number, pollMs = 100, stallMs?: number): Promise<string[]> {
+  let deadline = Date.now() + deadlineMs;
   let open = runIds;
   while (open.length > 0) {
+    const before = open.length;
     const done = new Set<string>();
     for (let i = 0; i < open.length; i += 5000) {
       const rows = await db
@@ -221,6 +228,7 @@ export async function waitForRuns(db: Database, runIds: string[], deadlineMs: nu
       for (const row of rows) done.add(row.id);
     }
     open = open.filter((id) => !done.has(id));
+    if (stallMs !== undefined && open.length < before) deadline = Math.max(deadline, Date.now() + stallMs);
     if (open.length === 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, pollMs));
   }
