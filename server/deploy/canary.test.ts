@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeploymentSpecInput } from "./spec";
+import { FIRST_DEPLOYMENT_NOTE } from "./canary";
 import { Driver } from "./test-world";
 
 const analysis = { windowSeconds: 30, minRequests: 20, maxErrorRate: 0.05 };
@@ -109,9 +110,39 @@ describe("canary deployment", () => {
     expect(versions(driver).filter((version) => version === "v2")).toHaveLength(1);
   });
 
-  it("gives a first deployment all traffic once any weight is set", () => {
+  it("skips the steps of a first deployment and promotes it at once, as Argo Rollouts does on a Rollout's creation", () => {
     const driver = new Driver({ spec: canary([{ setWeight: 20 }, { pause: { durationSeconds: 10 } }]), stable: null });
-    expect(driver.runToEnd().state.phase).toBe("succeeded");
+    const final = driver.runToEnd();
+    expect(final.state.phase).toBe("succeeded");
     expect(driver.trafficHistory()).toEqual([{}, { v2: 100 }]);
+    // No pause was waited out, and the history says why.
+    expect(driver.actions().some((action) => action.type === "scheduleWake")).toBe(false);
+    expect(driver.history[0].result.status.message).toBe(`${FIRST_DEPLOYMENT_NOTE}; promoting v2: starting instances`);
+  });
+
+  it("finishes a first deployment with an analysis step even though no request ever arrives", () => {
+    for (const steps of [[{ analysis }], [{ setWeight: 20 }, { analysis }, { setWeight: 50 }, { analysis: { ...analysis, maxP99RatioToStable: 1.5 } }]]) {
+      const driver = new Driver({ spec: canary(steps), stable: null, requestsPerSecond: 0 });
+      const final = driver.runToEnd();
+      expect(final.state.phase).toBe("succeeded");
+      expect(driver.history.every((entry) => entry.result.analysis === undefined)).toBe(true);
+      expect(versions(driver)).toEqual(["v2", "v2", "v2", "v2"]);
+    }
+  });
+
+  it("still rolls a first deployment back when it fails its health check", () => {
+    const driver = new Driver({ spec: canary([{ setWeight: 20 }, { analysis }]), stable: null, failingProbes: { v2: Infinity } });
+    const final = driver.runToEnd();
+    expect(final.state.phase).toBe("failed");
+    expect(final.status.reason).toMatch(/^Instance v2-\d+ of v2 failed its health check/);
+    expect(driver.world.instances).toEqual([]);
+  });
+
+  it("fails an analysis on the pass that enters its step when the window already shows the breach", () => {
+    const driver = new Driver({ spec: canary([{ setWeight: 25 }, { analysis }]), errorRate: { v2: 0.5 } });
+    const entering = driver.runUntil((result) => result.analysis !== undefined);
+    expect(entering.state.phase).toBe("rolling_back");
+    expect(entering.analysis).toMatchObject({ step: 1, verdict: "fail" });
+    expect(entering.actions.map((action) => action.type)).toEqual(["rollback", "switchTraffic"]);
   });
 });

@@ -73,7 +73,8 @@ export function reconcile(state: DeploymentState, observation: Observation, now:
   else if (current.pause !== null && current.pause.kind !== "step") outcome = step(current, pauseMessage(current));
   else {
     const strategy = runStrategy(current, observation, now);
-    outcome = "failure" in strategy ? reconcileRollback(beginRollback(current, strategy.failure, false), observation) : strategy;
+    outcome =
+      "failure" in strategy ? { ...reconcileRollback(beginRollback(current, strategy.failure, false), observation), analysis: strategy.analysis } : strategy;
   }
 
   // Announced on the transition only, so it is said once however often this runs.
@@ -198,5 +199,6 @@ function result(state: DeploymentState, outcome: StepResult): ReconcileResult {
       step: steps === null ? null : { index: Math.min(state.stepIndex, steps), total: steps },
       reason: state.rollback?.reason ?? null,
     } satisfies DeploymentStatus,
+    ...(outcome.analysis ? { analysis: outcome.analysis } : {}),
   };
 }

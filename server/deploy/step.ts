@@ -1,4 +1,4 @@
-import type { Action, DeploymentState, Observation, ObservedInstance } from "./types";
+import type { Action, AnalysisJudgement, DeploymentState, Observation, ObservedInstance } from "./types";
 
 /**
  * What one strategy pass returns: the next state, the actions that converge the target
@@ -9,10 +9,12 @@ export interface StepResult {
   state: DeploymentState;
   actions: Action[];
   message: string;
+  /** A canary analysis judged on the way. */
+  analysis?: AnalysisJudgement;
 }
 
 /** A strategy pass ends either with a step or with the reason the new version failed. */
-export type StrategyResult = StepResult | { failure: string };
+export type StrategyResult = StepResult | { failure: string; analysis?: AnalysisJudgement };
 
 export function step(state: DeploymentState, message: string, actions: Action[] = []): StepResult {
   return { state, actions, message };

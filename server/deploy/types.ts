@@ -125,8 +125,20 @@ export interface DeploymentStatus {
   reason: string | null;
 }
 
+/** A canary analysis the reconcile judged, for the deployment's history. */
+export interface AnalysisJudgement {
+  /** The index of the analysis step. */
+  step: number;
+  verdict: "pass" | "fail" | "inconclusive";
+  reason: string;
+  canary: VersionMetrics | undefined;
+  stable: VersionMetrics | undefined;
+}
+
 export interface ReconcileResult {
   state: DeploymentState;
   actions: Action[];
   status: DeploymentStatus;
+  /** Set when this reconcile judged a canary analysis (it may be the step it entered). */
+  analysis?: AnalysisJudgement;
 }

@@ -7,10 +7,17 @@ import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
 import { isUniqueViolation } from "./pg-errors";
 
 /**
- * The router's split for docker and local targets, kept in PostgreSQL. Every write here
- * fires the `slipway_routes` trigger, so the router applies it within milliseconds; the
- * worker never talks to the router to change traffic, only to read what it measured
- * (see workers/router/client.ts).
+ * The router's split for docker and local targets, kept in PostgreSQL, which is where the
+ * router takes it from: every write here fires the `slipway_routes` trigger, and the router
+ * re-reads the table on it (and every few seconds).
+ *
+ * Every write also returns the environment's route as it committed, with its `revision`,
+ * so the worker can hand it to the router straight away (`pushRoute` in
+ * workers/router/client.ts) instead of waiting for the notification and the re-read: the
+ * database stays the one source of the split, the push only gets its new state there first.
+ * Writers of one route take its row lock and move `routes.updated_at` forward (never back,
+ * even if the clock does), so a higher revision always holds every earlier write and the
+ * router can tell a late push or a stale read from a new one.
  *
  * No audit events: these rows are the mechanics of a deployment, which records its own.
  */
@@ -58,17 +65,20 @@ export const trafficWeightsSchema = z
   .record(versionName, percent)
   .refine((weights) => sumsToHundredOrNothing(Object.values(weights)), "the weights add up to 100 (or the map is empty to serve nothing)");
 
-/** What the router serves: one entry per environment, sorted so equal tables serialise equally. */
-export const routeTableSchema = z.strictObject({
-  environments: z.array(
-    z.strictObject({
-      environmentId: z.string().uuid(),
-      port: z.number().int().min(1024).max(65535),
-      versions: z.array(z.strictObject({ version: z.string().min(1), weight: percent })),
-      backends: z.array(z.strictObject({ url: backendUrlSchema, version: z.string().min(1), state: z.enum(["active", "draining"]) })),
-    }),
-  ),
+/**
+ * One environment's route as the router serves it. `revision` is `routes.updated_at` in
+ * microseconds since the epoch: it grows with every committed write of the route.
+ */
+export const routeEntrySchema = z.strictObject({
+  environmentId: z.string().uuid(),
+  port: z.number().int().min(1024).max(65535),
+  versions: z.array(z.strictObject({ version: z.string().min(1), weight: percent })),
+  backends: z.array(z.strictObject({ url: backendUrlSchema, version: z.string().min(1), state: z.enum(["active", "draining"]) })),
+  revision: z.number().int().nonnegative().optional(),
 });
+
+/** What the router serves: one entry per environment, sorted so equal tables serialise equally. */
+export const routeTableSchema = z.strictObject({ environments: z.array(routeEntrySchema) });
 
 export type RouteTable = z.infer<typeof routeTableSchema>;
 export type RouteEntry = RouteTable["environments"][number];
@@ -88,14 +98,18 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
  * that `input` leaves out are set draining rather than dropped, so their requests in flight
  * finish; `removeBackend` deletes them once the router reports them drained.
  */
-export async function setRoute(db: Database, environmentId: string, input: RouteInput): Promise<void> {
+export async function setRoute(db: Database, environmentId: string, input: RouteInput): Promise<RouteEntry> {
   const route = parse(routeInputSchema, input);
   try {
-    await db.transaction(async (tx) => {
+    return await db.transaction(async (tx) => {
       await tx
         .insert(routes)
-        .values({ environmentId, listenPort: route.port })
-        .onConflictDoUpdate({ target: routes.environmentId, set: { listenPort: route.port, updatedAt: sql`now()` } });
+        .values({ environmentId, listenPort: route.port, updatedAt: sql`clock_timestamp()` })
+        .onConflictDoUpdate({
+          target: routes.environmentId,
+          // The row lock and a new revision, as `lockRoute` takes them.
+          set: { listenPort: route.port, updatedAt: sql`greatest(clock_timestamp(), ${routes.updatedAt} + interval '1 microsecond')` },
+        });
       await replaceWeights(tx, environmentId, Object.fromEntries(route.versions.map((v) => [v.version, v.weight])));
       const listed = route.versions.flatMap((v) => v.backends.map((url) => ({ environmentId, url, version: v.version })));
       for (const backend of listed) await upsertActiveBackend(tx, backend);
@@ -104,6 +118,7 @@ export async function setRoute(db: Database, environmentId: string, input: Route
         .update(routeBackends)
         .set({ state: "draining" })
         .where(and(eq(routeBackends.environmentId, environmentId), urls.length ? notInArray(routeBackends.url, urls) : undefined));
+      return (await readRouteEntry(tx, environmentId))!;
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`Port ${route.port} already serves another environment.`, "port");
@@ -112,37 +127,82 @@ export async function setRoute(db: Database, environmentId: string, input: Route
   }
 }
 
-/** The split for `setTraffic`: versions left out get weight 0; their backends keep their state. */
-export async function setTrafficWeights(db: Database, environmentId: string, weights: TrafficWeights): Promise<void> {
+/**
+ * The split for `setTraffic`: versions left out get weight 0; their backends keep their state.
+ * A rollback waits on this, so it costs three round trips inside the transaction: the lock,
+ * then the writes and the read of the backends together (postgres.js pipelines statements
+ * sent at once on the transaction's connection; none of them depends on another's effect).
+ */
+export async function setTrafficWeights(db: Database, environmentId: string, weights: TrafficWeights): Promise<RouteEntry> {
   const valid = parse(trafficWeightsSchema, weights);
-  await db.transaction(async (tx) => {
-    await lockRoute(tx, environmentId);
-    await replaceWeights(tx, environmentId, valid);
+  const versions = Object.keys(valid);
+  return db.transaction(async (tx) => {
+    const route = await lockRoute(tx, environmentId);
+    const [, , backendRows] = await Promise.all([
+      tx
+        .delete(routeVersions)
+        .where(and(eq(routeVersions.environmentId, environmentId), versions.length ? notInArray(routeVersions.version, versions) : undefined)),
+      versions.length > 0
+        ? tx
+            .insert(routeVersions)
+            .values(versions.map((version) => ({ environmentId, version, weight: valid[version] })))
+            .onConflictDoUpdate({ target: [routeVersions.environmentId, routeVersions.version], set: { weight: sql`excluded.weight` } })
+        : null,
+      tx.select().from(routeBackends).where(eq(routeBackends.environmentId, environmentId)).orderBy(asc(routeBackends.url)),
+    ]);
+    return {
+      environmentId,
+      port: route.listenPort,
+      versions: [...versions].sort().map((version) => ({ version, weight: valid[version] })),
+      backends: backendRows.map(({ url, version, state }) => ({ url, version, state })),
+      revision: route.revision,
+    };
   });
 }
 
 /** Adds an instance to its version (or makes a draining one active again). */
-export async function addBackend(db: Database, environmentId: string, input: { version: string; url: string }): Promise<void> {
+export async function addBackend(db: Database, environmentId: string, input: { version: string; url: string }): Promise<RouteEntry> {
   const backend = { environmentId, version: parse(versionName, input.version), url: parse(backendUrlSchema, input.url) };
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await lockRoute(tx, environmentId);
     await upsertActiveBackend(tx, backend);
+    return (await readRouteEntry(tx, environmentId))!;
   });
 }
 
 /** New requests stop going to the backend; the router reports it drained when its requests in flight end. */
-export async function drainBackend(db: Database, environmentId: string, url: string): Promise<void> {
-  const found = await db
-    .update(routeBackends)
-    .set({ state: "draining" })
-    .where(and(eq(routeBackends.environmentId, environmentId), eq(routeBackends.url, parse(backendUrlSchema, url))))
-    .returning({ url: routeBackends.url });
-  if (found.length === 0) throw new NotFoundError(`No backend ${url} in this environment's route.`);
+export async function drainBackend(db: Database, environmentId: string, url: string): Promise<RouteEntry> {
+  const backendUrl = parse(backendUrlSchema, url);
+  const missing = () => new NotFoundError(`No backend ${url} in this environment's route.`);
+  return db.transaction(async (tx) => {
+    await lockRoute(tx, environmentId).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? missing() : error;
+    });
+    const found = await tx
+      .update(routeBackends)
+      .set({ state: "draining" })
+      .where(and(eq(routeBackends.environmentId, environmentId), eq(routeBackends.url, backendUrl)))
+      .returning({ url: routeBackends.url });
+    if (found.length === 0) throw missing();
+    return (await readRouteEntry(tx, environmentId))!;
+  });
 }
 
-/** Takes the backend out of the route. Removing one that is gone is a no-op, as stopping a gone instance is. */
-export async function removeBackend(db: Database, environmentId: string, url: string): Promise<void> {
-  await db.delete(routeBackends).where(and(eq(routeBackends.environmentId, environmentId), eq(routeBackends.url, parse(backendUrlSchema, url))));
+/**
+ * Takes the backend out of the route. Removing one that is gone is a no-op, as stopping a
+ * gone instance is; the route is returned either way (null when the environment has none).
+ */
+export async function removeBackend(db: Database, environmentId: string, url: string): Promise<RouteEntry | null> {
+  const backendUrl = parse(backendUrlSchema, url);
+  return db.transaction(async (tx) => {
+    const route = await lockRoute(tx, environmentId).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    if (!route) return null;
+    await tx.delete(routeBackends).where(and(eq(routeBackends.environmentId, environmentId), eq(routeBackends.url, backendUrl)));
+    return readRouteEntry(tx, environmentId);
+  });
 }
 
 /** Stops serving the environment and frees its port; safe to call twice. */
@@ -150,12 +210,15 @@ export async function deleteRoute(db: Database, environmentId: string): Promise<
   await db.delete(routes).where(eq(routes.environmentId, environmentId));
 }
 
-/** The whole table, read in one snapshot so the router never sees half of a change. */
-export async function readRouteTable(db: Database): Promise<RouteTable> {
+/**
+ * The whole table, read in one snapshot so the router never sees half of a change.
+ * `revisions`: include each entry's `revision` (the router does, to order reads and pushes).
+ */
+export async function readRouteTable(db: Database, { revisions = false }: { revisions?: boolean } = {}): Promise<RouteTable> {
   return db.transaction(
     async (tx) => {
       const [routeRows, versionRows, backendRows] = await Promise.all([
-        tx.select().from(routes).orderBy(asc(routes.environmentId)),
+        tx.select({ environmentId: routes.environmentId, listenPort: routes.listenPort, revision: revisionOf }).from(routes).orderBy(asc(routes.environmentId)),
         tx.select().from(routeVersions).orderBy(asc(routeVersions.environmentId), asc(routeVersions.version)),
         tx.select().from(routeBackends).orderBy(asc(routeBackends.environmentId), asc(routeBackends.url)),
       ]);
@@ -165,11 +228,35 @@ export async function readRouteTable(db: Database): Promise<RouteTable> {
           port: route.listenPort,
           versions: versionRows.filter((v) => v.environmentId === route.environmentId).map(({ version, weight }) => ({ version, weight })),
           backends: backendRows.filter((b) => b.environmentId === route.environmentId).map(({ url, version, state }) => ({ url, version, state })),
+          ...(revisions ? { revision: Number(route.revision) } : {}),
         })),
       };
     },
     { isolationLevel: "repeatable read", accessMode: "read only" },
   );
+}
+
+/** `routes.updated_at` in whole microseconds since the epoch (exact in a double until the year 2255). */
+const revisionOf = sql<string>`(extract(epoch from ${routes.updatedAt}) * 1000000)::bigint`;
+
+/**
+ * One environment's route with its revision, as the transaction `tx` sees it; null when it
+ * has none. Its three reads go out together, after any statement already sent on `tx`.
+ */
+export async function readRouteEntry(tx: Tx, environmentId: string): Promise<RouteEntry | null> {
+  const [[route], versionRows, backendRows] = await Promise.all([
+    tx.select({ listenPort: routes.listenPort, revision: revisionOf }).from(routes).where(eq(routes.environmentId, environmentId)),
+    tx.select().from(routeVersions).where(eq(routeVersions.environmentId, environmentId)).orderBy(asc(routeVersions.version)),
+    tx.select().from(routeBackends).where(eq(routeBackends.environmentId, environmentId)).orderBy(asc(routeBackends.url)),
+  ]);
+  if (!route) return null;
+  return {
+    environmentId,
+    port: route.listenPort,
+    versions: versionRows.map(({ version, weight }) => ({ version, weight })),
+    backends: backendRows.map(({ url, version, state }) => ({ url, version, state })),
+    revision: Number(route.revision),
+  };
 }
 
 async function replaceWeights(tx: Tx, environmentId: string, weights: Record<string, number>) {
@@ -183,7 +270,6 @@ async function replaceWeights(tx: Tx, environmentId: string, weights: Record<str
       .values(versions.map((version) => ({ environmentId, version, weight: weights[version] })))
       .onConflictDoUpdate({ target: [routeVersions.environmentId, routeVersions.version], set: { weight: sql`excluded.weight` } });
   }
-  await tx.update(routes).set({ updatedAt: sql`now()` }).where(eq(routes.environmentId, environmentId));
 }
 
 async function upsertActiveBackend(tx: Tx, backend: { environmentId: string; url: string; version: string }) {
@@ -193,10 +279,20 @@ async function upsertActiveBackend(tx: Tx, backend: { environmentId: string; url
     .onConflictDoUpdate({ target: [routeBackends.environmentId, routeBackends.url], set: { version: backend.version, state: "active" } });
 }
 
-/** Serialises writers of one environment's route, and says clearly when there is none. */
-async function lockRoute(tx: Tx, environmentId: string) {
-  const [route] = await tx.select({ id: routes.environmentId }).from(routes).where(eq(routes.environmentId, environmentId)).for("update");
+/**
+ * Serialises writers of one environment's route (its row lock, held to the end of the
+ * transaction), moves its revision forward, and says clearly when there is none. The new
+ * revision is the time the lock was had, or one microsecond past the last one if the clock
+ * is behind it: revisions only grow, and a later writer always gets a higher one.
+ */
+async function lockRoute(tx: Tx, environmentId: string): Promise<{ listenPort: number; revision: number }> {
+  const [route] = await tx
+    .update(routes)
+    .set({ updatedAt: sql`greatest(clock_timestamp(), ${routes.updatedAt} + interval '1 microsecond')` })
+    .where(eq(routes.environmentId, environmentId))
+    .returning({ listenPort: routes.listenPort, revision: revisionOf });
   if (!route) throw new NotFoundError("This environment has no route yet; set one with its port first.");
+  return { listenPort: route.listenPort, revision: Number(route.revision) };
 }
 
 function isForeignKeyViolation(error: unknown): boolean {

@@ -2,10 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import {
   analysisWindows,
-  analyze,
-  metricsFor,
   reconcile,
   TERMINAL_PHASES,
+  type Action,
   type DeploymentState,
   type Observation,
   type ReconcileResult,
@@ -31,7 +30,10 @@ export type DriverOptions = {
   enqueueWake: (at: Date) => Promise<void>;
 };
 
-/** After acting, the target needs a moment (the router applies a split a few ms after it commits). */
+/**
+ * After acting, the target needs a moment: an instance to show up, a drain to begin. (A
+ * split is in force when `setTraffic` returns: the route is pushed to the router.)
+ */
 const SETTLE_MS = 50;
 const ANALYSIS_OBSERVE_MS = 250;
 
@@ -54,6 +56,13 @@ export class DeploymentDriver {
   private lastError = "";
   private lastActions = "";
   private traffic: TrafficWeights;
+  private lastObservation: Observation | null = null;
+  /** A health tally crossed between starting, ready and unhealthy while a pass was deciding. */
+  private healthChanged = false;
+  /** From a pass's reconcile until its actions are carried out. */
+  private deciding = false;
+  /** A rollback's move back to stable, carried out ahead of its pass's record (see `switchBackEarly`). */
+  private switching: Promise<void> | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly prober: Prober;
   private readonly actions: ActionRunner;
@@ -66,7 +75,13 @@ export class DeploymentDriver {
     this.traffic = ctx.deployment.traffic;
     this.lastStatus = statusKey(ctx.deployment.phase, this.state.stepIndex, ctx.deployment.message);
     const note = (kind: string, message: string) => this.note(kind, message);
-    this.prober = new Prober(options.target, this.state.spec.healthCheck, () => this.poke(), (message) => void note("error", message));
+    const healthChanged = () => {
+      // Between a decision and its actions the recorded state is about to change: the next pass looks.
+      if (this.deciding) this.healthChanged = true;
+      else this.switchBackEarly(this.quickObservation());
+      this.poke();
+    };
+    this.prober = new Prober(options.target, this.state.spec.healthCheck, healthChanged, (message) => void note("error", message));
     // A smoke test that was running when the last worker died is asked for again (its result was lost with it).
     const smoke = ctx.deployment.smokeTest as SmokeTestResult | null;
     this.actions = new ActionRunner(options.target, [ctx.release, ...(ctx.previous ? [ctx.previous] : [])], options.env, {
@@ -117,6 +132,10 @@ export class DeploymentDriver {
       while (!this.halted) {
         const pokes = this.pokes;
         let lost = false;
+        if (this.healthChanged) {
+          this.healthChanged = false;
+          this.switchBackEarly(this.quickObservation());
+        }
         const observation = await this.observe(first).catch(async (error: Error) => {
           await this.note("error", `Could not observe the target: ${error.message}`);
           // Still driving it while the target (or the router) is away; unless another worker took over meanwhile.
@@ -126,14 +145,23 @@ export class DeploymentDriver {
         if (this.halted || lost) break;
         if (observation) {
           first = false;
+          this.lastObservation = observation;
+          this.deciding = true;
           const result = reconcile(this.state, observation, this.now());
           // The same actions again mean the target has not shown the last ones yet: say it once, and do not hurry.
           const actions = JSON.stringify(result.actions);
           const repeated = actions === this.lastActions;
           this.lastActions = actions;
-          if (!(await this.record(result, observation, !repeated))) break;
+          const early = this.switchBackEarly(result);
+          const recorded = await this.record(result, observation, !repeated);
+          await this.switching;
+          if (!recorded) {
+            this.deciding = false;
+            break;
+          }
           this.state = result.state;
-          await this.actions.run(result.actions);
+          await this.actions.run(result.actions.filter((action) => !early.includes(action)));
+          this.deciding = false;
           if (TERMINAL_PHASES.includes(result.state.phase)) break;
           if (result.actions.length > 0 && !repeated) await this.pause(SETTLE_MS, true);
           else if (repeated && result.actions.length > 0) await this.pause(this.options.observeMs, true);
@@ -145,6 +173,40 @@ export class DeploymentDriver {
       this.prober.stopAll();
       for (const timer of this.timers) clearTimeout(timer);
     }
+  }
+
+  /**
+   * A pass that begins a rollback moves traffic back to stable at once, while the pass is
+   * recorded, rather than after: on a loaded machine recording can take a good part of a
+   * second, all of it with users on the failing version. Moving traffic to a stable version
+   * that can carry it is always safe to do early; if this worker dies before recording the
+   * rollback, the next one finds the failure again and does it properly. Takes a
+   * ReconcileResult, or an observation to reconcile first (see `quickObservation`); returns
+   * the actions it started, which the pass then leaves out.
+   */
+  private switchBackEarly(input: ReconcileResult | Observation | null): Action[] {
+    if (input === null || this.halted) return [];
+    const result = "actions" in input ? input : reconcile(this.state, input, this.now());
+    if (this.state.rollback !== null || result.state.rollback === null) return [];
+    const switches = result.actions.filter((action) => action.type === "switchTraffic");
+    // One already on its way (from a health change) is this one: all traffic to stable.
+    if (switches.length > 0 && this.switching === null) {
+      this.switching = this.actions.run(switches).finally(() => {
+        this.switching = null;
+      });
+    }
+    return switches;
+  }
+
+  /**
+   * The last observation with the health tallies of now, for a health change to be acted on
+   * before a whole new observation (a few round trips to a busy database and router) is in:
+   * only while it shows the effect of the last actions, as any observation must.
+   */
+  private quickObservation(): Observation | null {
+    const last = this.lastObservation;
+    if (last === null || (this.state.actedAt !== null && last.observedAt <= this.state.actedAt)) return null;
+    return { ...last, instances: last.instances.map((instance) => ({ ...instance, health: this.prober.tally(instance.id) })) };
   }
 
   /** While a canary is analysed, a breach must be seen soon after the requests show it: look more often then. */
@@ -161,16 +223,18 @@ export class DeploymentDriver {
   private async observe(first: boolean): Promise<Observation> {
     const { target, db } = this.options;
     const observedAt = this.now();
-    const instances = await target.listInstances();
-    if (first) await this.prober.prime(instances, (i: TargetInstance) => i.version !== this.state.newVersion);
-    this.prober.track(instances);
-    for (const instance of instances) if (instance.status === "stopping") this.actions.adoptStop(instance.id);
     const windows = analysisWindows(this.state.spec);
-    const [traffic, metrics, signals] = await Promise.all([
+    // All at once: on a loaded machine each read waits its turn for the router or the
+    // database, and a failing canary is seen one pass sooner for not queueing them.
+    const [instances, traffic, metrics, signals] = await Promise.all([
+      target.listInstances(),
       target.getTraffic(),
       Promise.all(windows.map((w) => target.readMetrics(w))).then((all) => all.flat()),
       readSignals(db, this.deploymentId),
     ]);
+    if (first) await this.prober.prime(instances, (i: TargetInstance) => i.version !== this.state.newVersion);
+    this.prober.track(instances);
+    for (const instance of instances) if (instance.status === "stopping") this.actions.adoptStop(instance.id);
     return {
       observedAt,
       instances: instances.map((i) => ({ ...i, health: this.prober.tally(i.id) })),
@@ -183,7 +247,7 @@ export class DeploymentDriver {
 
   /** One transaction per pass that changed something (or when the lease is due); false when the lease was lost. */
   private async record(result: ReconcileResult, observation: Observation, newActions: boolean): Promise<boolean> {
-    const events = this.eventsFor(result, observation);
+    const events = this.eventsFor(result);
     const changed =
       (newActions && result.actions.length > 0) ||
       events.length > 0 ||
@@ -209,21 +273,19 @@ export class DeploymentDriver {
   }
 
   /** Status changes (ignoring counters that tick every pass) and canary analysis verdicts, for the history. */
-  private eventsFor(result: ReconcileResult, observation: Observation): EventInput[] {
+  private eventsFor(result: ReconcileResult): EventInput[] {
     const events: EventInput[] = [];
     const key = statusKey(result.state.phase, result.state.stepIndex, result.status.message);
     if (key !== this.lastStatus) events.push({ kind: "status", message: result.status.message, data: { phase: result.state.phase, step: result.status.step } });
     this.lastStatus = key;
-    const { spec, stepIndex, stepStartedAt, newVersion, stableVersion } = this.state;
-    const step = spec.strategy === "canary" ? spec.steps[stepIndex] : undefined;
-    if (step && "analysis" in step && stepStartedAt !== null) {
-      const canary = metricsFor(observation.metrics, newVersion, step.analysis.windowSeconds);
-      const stable = stableVersion === null ? undefined : metricsFor(observation.metrics, stableVersion, step.analysis.windowSeconds);
-      const verdict = analyze(step.analysis, canary, stable);
-      if (`${stepIndex}:${verdict.verdict}` !== this.lastVerdict) {
-        events.push({ kind: "analysis", message: verdict.reason, data: { step: stepIndex, verdict: verdict.verdict, canary, stable } });
+    // Each verdict the state machine reached, once per step and outcome.
+    const judged = result.analysis;
+    if (judged) {
+      const verdictKey = `${judged.step}:${judged.verdict}`;
+      if (verdictKey !== this.lastVerdict) {
+        events.push({ kind: "analysis", message: judged.reason, data: { step: judged.step, verdict: judged.verdict, canary: judged.canary, stable: judged.stable } });
       }
-      this.lastVerdict = `${stepIndex}:${verdict.verdict}`;
+      this.lastVerdict = verdictKey;
     }
     return events;
   }

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "@/db/testing/database";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { connect } from "@/db/client";
+import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
+import { readRouterTraffic } from "@/workers/router/client";
 import { startRouter } from "@/workers/router/router";
 import { getDeployment, listDeployments, requestDeployment, signalDeployment } from "@/server/services/deployments";
 import { actorFor } from "@/server/testing/fixtures";
 import { LoadGenerator } from "./testing/load";
 import { DeployWorld, waitForDeployment, waitForServing } from "./testing/harness";
+import { startRelay, type Relay } from "./testing/relay";
 
 /** Deployments outlive the worker that drives them and the router, and wait their turn. */
 let world: DeployWorld;
@@ -55,7 +58,8 @@ describe("a worker that dies mid-deployment", { timeout: 60_000 }, () => {
       "Start 1 instance of 1.0.2",
       "Start 1 instance of 1.0.2",
     ]);
-    expect(second.drivers.size).toBe(0);
+    // It lets go once the instances it stopped are gone, which may be just after the deployment ended.
+    await vi.waitFor(() => expect(second.drivers.size).toBe(0), { timeout: 10_000 });
     world.deployer = second;
   });
 
@@ -106,5 +110,68 @@ describe("one deployment at a time per environment", { timeout: 60_000 }, () => 
     await signalDeployment(world.db, env.actor, { projectId: env.project.id, deploymentId: a.id, type: "abort" });
     expect(await waitForDeployment(world.db, a.id)).toMatchObject({ phase: "aborted", reason: `Aborted by ${env.actor.label}` });
     await waitForServing(env.url, "1.0.1");
+  });
+});
+
+describe("the database going away mid-deployment", { timeout: 90_000 }, () => {
+  /** A world of its own whose every connection (router, deployer, pg-boss) goes through a relay the test cuts. */
+  let outage: DeployWorld;
+  let direct: TestDatabase;
+  let relay: Relay;
+
+  beforeAll(async () => {
+    direct = await createTestDatabase();
+    relay = await startRelay(direct.url);
+    const { db, sql } = connect(relay.url, 5);
+    // Connections the cut left half-open would hold an unbounded end() up for a long time.
+    outage = await new DeployWorld({ db, url: relay.url, close: () => sql.end({ timeout: 1 }) }).start();
+  });
+
+  afterAll(async () => {
+    await relay.restore();
+    await outage.stop();
+    await outage.t.close();
+    await relay.close();
+    await direct.close();
+  });
+
+  it("leaves the router serving the last good split, also across its restart, and the deployment carries on once it is back", async () => {
+    const env = await outage.localEnvironment({ strategy: "canary", replicas: 2, healthCheck: fastCheck, steps: [{ setWeight: 50 }, { pause: {} }] });
+    const actor = actorFor(outage.owner);
+    const v1 = await outage.localRelease(env.project, "1.0.1");
+    const first = await requestDeployment(outage.db, actor, { projectId: env.project.id, environmentId: env.environmentId, releaseId: v1.id, overrides: { strategy: "rolling" } });
+    expect(await waitForDeployment(outage.db, first.id)).toMatchObject({ phase: "succeeded" });
+    const v2 = await outage.localRelease(env.project, "1.0.2");
+    const deployment = await requestDeployment(outage.db, actor, { projectId: env.project.id, environmentId: env.environmentId, releaseId: v2.id });
+    await waitForDeployment(direct.db, deployment.id, (row) => row.phase === "paused");
+    const split = { "1.0.1": 50, "1.0.2": 50 };
+    expect(await readRouterTraffic(outage.routerUrl, env.environmentId)).toEqual(split);
+
+    await relay.cut();
+    await outage.router!.reload();
+    expect(outage.router!.status.databaseError).not.toBeNull();
+    // Long enough for the worker to lose its lease and its driver to give up.
+    const during = new LoadGenerator(env.url, 20).start();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const duringStats = await during.stop();
+    expect(duringStats.failures).toEqual([]);
+    expect(Object.keys(duringStats.byBody).sort()).toEqual(["version 1.0.1", "version 1.0.2"]);
+    expect(duringStats.byBody["version 1.0.1"]).toBeGreaterThan(duringStats.ok / 4);
+
+    // A router that restarts while the database is still away serves the saved split at once.
+    await outage.router!.close();
+    outage.router = await startRouter({ dataDir: outage.dataDir, databaseUrl: relay.url, listenHost: "127.0.0.1", rereadMs: 500 });
+    expect(outage.router.status.source).toBe("file");
+    expect(await readRouterTraffic(outage.routerUrl, env.environmentId)).toEqual(split);
+    const afterRestart = new LoadGenerator(env.url, 20).start();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await relay.restore();
+    // Back: another pass of the sweep takes the deployment up again, and a person can move it on.
+    await signalDeployment(direct.db, actor, { projectId: env.project.id, deploymentId: deployment.id, type: "resume" });
+    expect(await waitForDeployment(direct.db, deployment.id)).toMatchObject({ phase: "succeeded" });
+    await waitForServing(env.url, "1.0.2");
+    const afterStats = await afterRestart.stop();
+    expect(afterStats.failures).toEqual([]);
+    expect(outage.router.status).toMatchObject({ source: "database", databaseError: null });
   });
 });

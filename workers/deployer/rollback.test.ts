@@ -1,3 +1,5 @@
+import { rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "@/db/schema";
 import { createTestDatabase } from "@/db/testing/database";
@@ -74,6 +76,29 @@ describe("automatic rollback", { timeout: 60_000 }, () => {
     expect(detail.analysis.at(-1)).toMatchObject({ data: { verdict: "fail" } });
     expect(detail.trafficChanges.map((e) => e.data)).toEqual([{ "1.0.2": 80, "1.0.3": 20 }, { "1.0.2": 100 }]);
     await waitForServing(env.url, "1.0.2");
+  });
+
+  it("takes traffic off a serving canary the moment it fails its health check, and stops it only after, with zero failed requests", async () => {
+    const env = await serving({ strategy: "canary", replicas: 2, healthCheck: { ...fastCheck, failureThreshold: 1 }, steps: [{ setWeight: 50 }, { pause: {} }] });
+    const v3 = await world.localRelease(env.project, "1.0.3");
+    const deployment = await requestDeployment(world.db, env.actor, { projectId: env.project.id, environmentId: env.environmentId, releaseId: v3.id });
+    await waitForDeployment(world.db, deployment.id, (row) => row.phase === "paused");
+    await waitForServing(env.url, "1.0.3");
+    // The app answers its health check with 503 from now on (see app-server.mjs); its other answers stay 200.
+    const folder = path.join(world.dataDir, "targets", "local", "releases", v3.artifactDigest!.replace(/[^0-9a-z]/gi, "_"));
+    await writeFile(path.join(folder, "unhealthy"), "");
+    const done = await waitForDeployment(world.db, deployment.id);
+    const stats = await env.load.stop();
+    expect(done.phase).toBe("rolled_back");
+    expect(done.reason).toMatch(/^Instance .* of 1\.0\.3 failed its health check/);
+    expect(stats.failures).toEqual([]);
+    const detail = await getDeployment(world.db, env.project.id, deployment.id);
+    expect(detail.trafficChanges.map((e) => e.data)).toEqual([{ "1.0.2": 50, "1.0.3": 50 }, { "1.0.2": 100 }]);
+    // Recorded in order: the rollback, then (once the router had all traffic on stable) the stop.
+    const kinds = detail.events.filter((e) => e.kind === "rollback" || (e.kind === "action" && e.message.startsWith("Stop"))).map((e) => e.kind);
+    expect(kinds).toEqual(["rollback", "action"]);
+    await waitForServing(env.url, "1.0.2");
+    await rm(path.join(folder, "unhealthy"));
   });
 });
 

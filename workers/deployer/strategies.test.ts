@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "@/db/testing/database";
 import type { DeploymentSpecInput } from "@/server/deploy";
+import { FIRST_DEPLOYMENT_NOTE } from "@/server/deploy/canary";
 import { getDeployment, requestDeployment } from "@/server/services/deployments";
 import { actorFor } from "@/server/testing/fixtures";
 import { LoadGenerator } from "./testing/load";
@@ -27,7 +28,6 @@ async function deployUnderLoad(strategy: DeploymentSpecInput) {
   const { project, environmentId, url } = await world.localEnvironment(strategy);
   const actor = actorFor(world.owner);
   const v1 = await world.localRelease(project, "1.0.1");
-  // The first release goes out rolling: a canary's analysis would wait for traffic that nobody sends yet.
   const first = await requestDeployment(world.db, actor, { projectId: project.id, environmentId, releaseId: v1.id, overrides: { strategy: "rolling" } });
   expect(await waitForDeployment(world.db, first.id)).toMatchObject({ phase: "succeeded" });
   await waitForServing(url, "1.0.1");
@@ -71,5 +71,24 @@ describe("deploying v2 under load on the local target", { timeout: 60_000 }, () 
     expect(stats.failures).toEqual([]);
     expect(detail.trafficChanges.map((e) => e.data)).toEqual([{ "1.0.1": 75, "1.0.2": 25 }, { "1.0.1": 50, "1.0.2": 50 }, { "1.0.2": 100 }]);
     expect(detail.analysis.at(-1)).toMatchObject({ data: { verdict: "pass" } });
+  });
+});
+
+describe("the first deployment of an environment", { timeout: 60_000 }, () => {
+  it("finishes a canary with an analysis step although nothing sends it traffic, saying the steps were skipped", async () => {
+    const { project, environmentId, url } = await world.localEnvironment({
+      strategy: "canary",
+      replicas: 2,
+      healthCheck: fastCheck,
+      steps: [{ setWeight: 20 }, { analysis: { windowSeconds: 5, minRequests: 20 } }, { pause: {} }],
+    });
+    const v1 = await world.localRelease(project, "1.0.1");
+    const deployment = await requestDeployment(world.db, actorFor(world.owner), { projectId: project.id, environmentId, releaseId: v1.id });
+    expect(await waitForDeployment(world.db, deployment.id)).toMatchObject({ phase: "succeeded", message: "1.0.1 is live" });
+    await waitForServing(url, "1.0.1");
+    const detail = await getDeployment(world.db, project.id, deployment.id);
+    expect(detail.events.find((e) => e.kind === "status" && e.message.startsWith(FIRST_DEPLOYMENT_NOTE))).toBeDefined();
+    expect(detail.analysis).toEqual([]);
+    expect(detail.trafficChanges.map((e) => e.data)).toEqual([{ "1.0.1": 100 }]);
   });
 });

@@ -1,10 +1,13 @@
 import type { TrafficWeights, VersionMetrics } from "@/server/deploy/types";
+import type { RouteEntry } from "@/server/services/routing";
 import type { RouteDescription } from "./admin";
+import type { PushOutcome } from "./route-table";
 
 /**
- * What the docker and local targets read from the router's admin port. Writes go through
- * the database (server/services/routing.ts); these reads show what the router has in
- * force and what it measured, which is what `getTraffic` and `readMetrics` must report.
+ * What the docker and local targets say to the router's admin port. Writes go to the
+ * database (server/services/routing.ts), and the route as committed is then pushed here so
+ * it is in force at once; the reads show what the router has in force and what it
+ * measured, which is what `getTraffic` and `readMetrics` must report.
  */
 
 export class RouterUnavailableError extends Error {}
@@ -23,14 +26,59 @@ async function getJson<T>(routerUrl: string, path: string): Promise<T | null> {
   return (await response.json()) as T;
 }
 
+/** A push that takes longer is left to the database notification, which carries the same change. */
+const PUSH_TIMEOUT_MS = 1_000;
+
+/**
+ * Hands the router a route just committed to the database (see `Router.push`). Never
+ * throws: when the router is down or slow, the database notification brings it the same
+ * change, and a restarted router reads it; null then.
+ */
+export async function pushRoute(routerUrl: string, entry: RouteEntry): Promise<PushOutcome | null> {
+  return put(`${routerUrl}/routes/${entry.environmentId}`, entry);
+}
+
+async function put(url: string, body: unknown): Promise<PushOutcome | null> {
+  try {
+    const response = await fetch(url, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+    });
+    const answer = (await response.json().catch(() => null)) as { outcome?: PushOutcome } | null;
+    return response.ok ? (answer?.outcome ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Has the router serve `weights` now, ahead of writing them to the database (see
+ * `Router.hold`); the committed route pushed after the write confirms it. Never throws:
+ * null when the router did not take it.
+ */
+export async function holdSplit(routerUrl: string, environmentId: string, weights: TrafficWeights): Promise<PushOutcome | null> {
+  return put(`${routerUrl}/routes/${environmentId}/split`, { weights });
+}
+
 /** `Target.readMetrics`: per version over the last `windowSeconds` (1..900); empty when the router serves no such environment. */
 export async function readRouterMetrics(routerUrl: string, environmentId: string, windowSeconds: number): Promise<VersionMetrics[]> {
   return (await getJson<VersionMetrics[]>(routerUrl, `/metrics/${environmentId}?window=${windowSeconds}`)) ?? [];
 }
 
-/** `Target.getTraffic`: the split the router serves now (versions with weight above 0). */
+/** The split the router serves now (versions with weight above 0), a held one included. */
 export async function readRouterTraffic(routerUrl: string, environmentId: string): Promise<TrafficWeights> {
   return (await getJson<RouteDescription>(routerUrl, `/routes/${environmentId}`))?.weights ?? {};
+}
+
+/**
+ * `Target.getTraffic`: the split the router serves as the database has it. A split held
+ * ahead of its write does not count until the write landed, so a deployment never moves on
+ * (stopping the instances traffic left, say) on a change that could still be taken back.
+ */
+export async function readRouterCommittedTraffic(routerUrl: string, environmentId: string): Promise<TrafficWeights> {
+  return (await getJson<RouteDescription>(routerUrl, `/routes/${environmentId}`))?.committedWeights ?? {};
 }
 
 /**

@@ -11,8 +11,8 @@ const READ_TIMEOUT_MS = 5_000;
 
 export interface DatabaseSourceOptions {
   databaseUrl: string;
-  /** Called with each table read; the router applies and persists it. */
-  onTable: (table: RouteTable) => Promise<void>;
+  /** Called with each table read and when the read began (`performance.now()`); the router applies and persists it. */
+  onTable: (table: RouteTable, readStartedAt: number) => Promise<void>;
   /** Called when a read fails; the router keeps serving what it has. */
   onError: (error: Error) => void;
   rereadMs?: number;
@@ -58,7 +58,7 @@ export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSou
       timer = setTimeout(() => reject(new Error(`the route table read took over ${READ_TIMEOUT_MS / 1000} s`)), READ_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([readRouteTable(db), timeout]);
+      return await Promise.race([readRouteTable(db, { revisions: true }), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -76,8 +76,9 @@ export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSou
       do {
         again = false;
         try {
+          const startedAt = performance.now();
           const table = await readOnce();
-          if (!stopped) await options.onTable(table);
+          if (!stopped) await options.onTable(table, startedAt);
         } catch (error) {
           if (!stopped) options.onError(error as Error);
         }

@@ -6,7 +6,9 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/server/config/ports";
 import type { RouteEntry } from "@/server/services/routing";
-import { describeRoute } from "./admin";
+import { createAdminServer, describeRoute, listenAdmin } from "./admin";
+import { holdSplit, pushRoute, readRouterCommittedTraffic, readRouterTraffic } from "./client";
+import { HOLD_MS } from "./route-table";
 import { startRouter, type Router } from "./router";
 import { entry, send, startUpstream, waitUntil, type Upstream } from "./testing";
 
@@ -141,5 +143,88 @@ describe("ports", () => {
     await router.apply({ environments: [good, blocked] });
     expect(describeRoute(router.table.get(blocked.environmentId)!)).toMatchObject({ listening: false, listenError: expect.stringMatching(/EADDRINUSE/) });
     expect((await send(`http://127.0.0.1:${good.port}`)).body).toBe("v1");
+  });
+});
+
+describe("routes pushed by a worker", () => {
+  const at = (route: RouteEntry, revision: number, weights: Record<string, number>): RouteEntry => ({ ...withWeights(route, weights), revision });
+
+  it("serve a newer revision at once, ignore an older one, and leave an environment it does not serve to the database", async () => {
+    const [v1, v2] = [await upstream("v1"), await upstream("v2")];
+    const route = at(entry(await freePort(), { v1: { weight: 100, backends: [v1.url] }, v2: { weight: 0, backends: [v2.url] } }), 10, { v1: 100, v2: 0 });
+    await router.apply({ environments: [route] });
+    expect(router.push(at(route, 12, { v1: 50, v2: 50 }))).toBe("applied");
+    expect(router.table.get(route.environmentId)!.weights).toEqual({ v1: 50, v2: 50 });
+    // Two pushes that overtook each other: the older one changes nothing.
+    expect(router.push(at(route, 11, { v1: 100, v2: 0 }))).toBe("stale");
+    expect(router.table.get(route.environmentId)!.weights).toEqual({ v1: 50, v2: 50 });
+    expect(router.push({ ...route, environmentId: randomUUID(), revision: 99 })).toBe("unknown");
+    expect(router.push({ ...at(route, 13, { v2: 100 }), port: route.port + 1 })).toBe("unknown");
+  });
+
+  it("are not undone by a database read that began before the push, and give way to one that began after", async () => {
+    const v1 = await upstream("v1");
+    const route = at(entry(await freePort(), { v1: { weight: 100, backends: [v1.url] }, v2: { weight: 0, backends: [] } }), 10, { v1: 100, v2: 0 });
+    await router.apply({ environments: [route] });
+    const readBegan = performance.now();
+    router.push(at(route, 12, { v1: 0, v2: 100 }));
+    const table = router.table;
+    await table.apply({ environments: [at(route, 11, { v1: 100, v2: 0 })] }, readBegan);
+    expect(table.get(route.environmentId)!.weights).toEqual({ v2: 100 });
+    // The database has the last word: a read that began later wins, whatever its revision.
+    await table.apply({ environments: [at(route, 11, { v1: 100, v2: 0 })] }, performance.now());
+    expect(table.get(route.environmentId)!.weights).toEqual({ v1: 100 });
+  });
+
+  it("hold a split ahead of its write until the database shows it, or for HOLD_MS of reads that do not", async () => {
+    const [v1, v2] = [await upstream("v1"), await upstream("v2")];
+    const port = await freePort();
+    const route = at(entry(port, { v1: { weight: 50, backends: [v1.url] }, v2: { weight: 50, backends: [v2.url] } }), 10, { v1: 50, v2: 50 });
+    await router.apply({ environments: [route] });
+    const table = router.table;
+    const served = table.get(route.environmentId)!;
+
+    expect(router.hold(route.environmentId, { v1: 100 })).toBe("applied");
+    for (let i = 0; i < 4; i++) expect((await send(`http://127.0.0.1:${port}`)).body).toBe("v1");
+    expect(served.committedWeights).toEqual({ v1: 50, v2: 50 });
+    // Another write lands first (an instance added): its backends count, the held split stays.
+    const added = { ...route, revision: 11, backends: [...route.backends, { url: "http://127.0.0.1:1", version: "v1", state: "active" as const }] };
+    await table.apply({ environments: [added] }, performance.now());
+    expect(served.weights).toEqual({ v1: 100 });
+    expect(served.pool.get("http://127.0.0.1:1")).toBeDefined();
+    // The write lands: the split is committed and no longer held.
+    await table.apply({ environments: [at(added, 12, { v1: 100, v2: 0 })] }, performance.now());
+    expect(served.holding).toBeNull();
+    expect(served.committedWeights).toEqual({ v1: 100 });
+
+    // A write that never lands: reads that began HOLD_MS after the push take the split back.
+    router.hold(route.environmentId, { v2: 100 });
+    const pushedAt = served.holding!.sinceMs;
+    await table.apply({ environments: [at(added, 12, { v1: 100, v2: 0 })] }, pushedAt + HOLD_MS - 1);
+    expect(served.weights).toEqual({ v2: 100 });
+    await table.apply({ environments: [at(added, 12, { v1: 100, v2: 0 })] }, pushedAt + HOLD_MS);
+    expect(served.weights).toEqual({ v1: 100 });
+    expect(router.hold(randomUUID(), { v1: 100 })).toBe("unknown");
+  });
+
+  it("reach the router through its admin port, which reports the split in force and the committed one apart", async () => {
+    const [v1, v2] = [await upstream("v1"), await upstream("v2")];
+    const route = at(entry(await freePort(), { v1: { weight: 100, backends: [v1.url] }, v2: { weight: 0, backends: [v2.url] } }), 10, { v1: 100, v2: 0 });
+    await router.apply({ environments: [route] });
+    const admin = createAdminServer(router, new Date().toISOString());
+    const adminUrl = `http://127.0.0.1:${await listenAdmin(admin, 0)}`;
+    try {
+      expect(await holdSplit(adminUrl, route.environmentId, { v1: 80, v2: 20 })).toBe("applied");
+      expect(await readRouterTraffic(adminUrl, route.environmentId)).toEqual({ v1: 80, v2: 20 });
+      expect(await readRouterCommittedTraffic(adminUrl, route.environmentId)).toEqual({ v1: 100 });
+      expect(await pushRoute(adminUrl, at(route, 11, { v1: 80, v2: 20 }))).toBe("applied");
+      expect(await readRouterCommittedTraffic(adminUrl, route.environmentId)).toEqual({ v1: 80, v2: 20 });
+      expect(await holdSplit(adminUrl, route.environmentId, { v1: 70, v2: 20 })).toBeNull();
+      const badPush = await fetch(`${adminUrl}/routes/${route.environmentId}`, { method: "PUT", body: JSON.stringify({ ...route, revision: undefined }) });
+      expect(badPush.status).toBe(400);
+      expect(await pushRoute("http://127.0.0.1:1", at(route, 12, { v1: 100 }))).toBeNull();
+    } finally {
+      await new Promise((resolve) => admin.close(resolve));
+    }
   });
 });

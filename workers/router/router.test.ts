@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { environments, projects } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import { freePort } from "@/server/config/ports";
-import { drainBackend, removeBackend, setRoute, setTrafficWeights } from "@/server/services/routing";
+import { addBackend, drainBackend, readRouteTable, removeBackend, setRoute, setTrafficWeights } from "@/server/services/routing";
 import { createAdminServer, listenAdmin } from "./admin";
-import { readRouterMetrics, readRouterTraffic, waitForBackendDrained } from "./client";
+import { pushRoute, readRouterMetrics, readRouterTraffic, waitForBackendDrained } from "./client";
 import { routeTableFile } from "./persist";
 import { startRouter, type Router } from "./router";
 import { send, startUpstream, waitUntil, type Upstream } from "./testing";
@@ -75,6 +75,29 @@ describe("following the database", () => {
     for (let i = 0; i < 20; i++) bodies.push((await send(`http://127.0.0.1:${port}`)).body);
     expect(bodies.filter((b) => b === "canary")).toHaveLength(2);
     expect(await readRouterTraffic(adminUrl, id)).toEqual({ stable: 90, canary: 10 });
+  });
+
+  it("gets each write's route as committed, with a revision that grows, from the worker's push", async () => {
+    const [v1, v2] = [await upstream("v1"), await upstream("v2")];
+    const id = await newEnvironment();
+    const port = await freePort();
+    const written = [await setRoute(t.db, id, { port, versions: [{ version: "v1", weight: 100, backends: [v1.url] }] })];
+    await waitUntil(() => router.table.get(id)?.listening === true, "the router listens", 2_000);
+    written.push(await addBackend(t.db, id, { version: "v2", url: v2.url }));
+    written.push(await setTrafficWeights(t.db, id, { v1: 50, v2: 50 }));
+    written.push(await drainBackend(t.db, id, v1.url));
+    written.push((await removeBackend(t.db, id, v1.url))!);
+    written.push(await setTrafficWeights(t.db, id, { v2: 100 }));
+    const revisions = written.map((route) => route.revision!);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(new Set(revisions).size).toBe(revisions.length);
+    const last = written.at(-1)!;
+    expect(last).toEqual((await readRouteTable(t.db, { revisions: true })).environments.find((e) => e.environmentId === id));
+    // The notification may have brought it first; either way it is in force once the push returns.
+    expect(["applied", "stale"]).toContain(await pushRoute(adminUrl, last));
+    expect(router.table.get(id)?.current).toEqual(last);
+    expect((await send(`http://127.0.0.1:${port}`)).body).toBe("v2");
+    expect(await removeBackend(t.db, crypto.randomUUID(), v1.url)).toBeNull();
   });
 
   it("drains an instance set draining in the database and reports it drained to the worker", async () => {

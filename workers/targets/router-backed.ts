@@ -3,16 +3,19 @@ import type { Database } from "@/db/client";
 import { routeBackends, routes, routeVersions } from "@/db/schema";
 import type { TrafficWeights, VersionMetrics } from "@/server/deploy";
 import { NotFoundError } from "@/server/services/errors";
-import { addBackend, deleteRoute, drainBackend, removeBackend, setRoute, setTrafficWeights } from "@/server/services/routing";
-import { readRouterMetrics, readRouterTraffic, waitForBackendDrained } from "@/workers/router/client";
+import { addBackend, deleteRoute, drainBackend, removeBackend, setRoute, setTrafficWeights, type RouteEntry } from "@/server/services/routing";
+import { holdSplit, pushRoute, readRouterCommittedTraffic, readRouterMetrics, waitForBackendDrained } from "@/workers/router/client";
 
 /** How long a draining instance may finish its requests before it is stopped anyway. */
 export const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * The router side shared by the docker and local targets (see workers/router/README.md):
- * splits and backends are written to the database, which the router follows; what the
- * router has in force and what it measured are read from its admin port.
+ * splits and backends are written to the database, which the router follows, and each
+ * route as committed is pushed to the router's admin port as well, so it is in force as soon
+ * as the write returns rather than after the notification and a re-read by a router busy
+ * with traffic; a new split goes to the router even before its write. What the router has
+ * in force and what it measured are read from its admin port.
  */
 export class RouterTraffic {
   constructor(
@@ -29,26 +32,33 @@ export class RouterTraffic {
     const weights = route ? await this.db.select().from(routeVersions).where(eq(routeVersions.environmentId, this.environmentId)) : [];
     const backends = route ? await this.db.select().from(routeBackends).where(eq(routeBackends.environmentId, this.environmentId)) : [];
     const versions = [...new Set([...weights.map((w) => w.version), ...backends.map((b) => b.version)])];
-    await setRoute(this.db, this.environmentId, {
+    await this.pushed(setRoute(this.db, this.environmentId, {
       port: this.listenPort,
       versions: versions.map((version) => ({
         version,
         weight: weights.find((w) => w.version === version)?.weight ?? 0,
         backends: backends.filter((b) => b.version === version && b.state === "active").map((b) => b.url),
       })),
-    });
+    }));
   }
 
   admit(version: string, url: string): Promise<void> {
-    return addBackend(this.db, this.environmentId, { version, url });
+    return this.pushed(addBackend(this.db, this.environmentId, { version, url }));
   }
 
-  setTraffic(weights: TrafficWeights): Promise<void> {
-    return setTrafficWeights(this.db, this.environmentId, weights);
+  /**
+   * The router serves the split at once (held), then it is written to the database and the
+   * committed route confirms it. If the write fails, the router keeps the held split while
+   * the database is unreachable and gives it up once reads show it never landed; `getTraffic`
+   * reports the committed split meanwhile, so the deployment asks again.
+   */
+  async setTraffic(weights: TrafficWeights): Promise<void> {
+    await holdSplit(this.routerUrl, this.environmentId, weights);
+    await this.pushed(setTrafficWeights(this.db, this.environmentId, weights));
   }
 
   getTraffic(): Promise<TrafficWeights> {
-    return readRouterTraffic(this.routerUrl, this.environmentId);
+    return readRouterCommittedTraffic(this.routerUrl, this.environmentId);
   }
 
   readMetrics(windowSeconds: number): Promise<VersionMetrics[]> {
@@ -71,7 +81,7 @@ export class RouterTraffic {
    */
   async drainThen(url: string | null, stop: () => Promise<void>): Promise<void> {
     if (url) {
-      const inRoute = await drainBackend(this.db, this.environmentId, url).then(
+      const inRoute = await this.pushed(drainBackend(this.db, this.environmentId, url)).then(
         () => true,
         (error: unknown) => {
           if (error instanceof NotFoundError) return false;
@@ -84,10 +94,16 @@ export class RouterTraffic {
       }
     }
     await stop();
-    if (url) await removeBackend(this.db, this.environmentId, url);
+    if (url) await this.pushed(removeBackend(this.db, this.environmentId, url));
   }
 
   teardown(): Promise<void> {
     return deleteRoute(this.db, this.environmentId);
+  }
+
+  /** Once the write committed, the router gets the route at once; if it cannot, the notification brings it. */
+  private async pushed(write: Promise<RouteEntry | null>): Promise<void> {
+    const entry = await write;
+    if (entry) await pushRoute(this.routerUrl, entry);
   }
 }

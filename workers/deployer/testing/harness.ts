@@ -68,6 +68,8 @@ export class DeployWorld {
         return current().status;
       },
       apply: (table) => current().apply(table),
+      push: (entry) => current().push(entry),
+      hold: (environmentId, weights) => current().hold(environmentId, weights),
       reload: () => current().reload(),
       close: () => current().close(),
     };
