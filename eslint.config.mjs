@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // The pure cores take data and return data: no database, containers, clusters or network.
-    files: ["server/pipeline/**/*.ts", "server/deploy/**/*.ts"],
+    files: ["server/pipeline/**/*.ts", "server/deploy/**/*.ts", "server/governance/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-imports": [

@@ -58,7 +58,8 @@ test("an admin runs the demo pipeline by hand and watches its jobs and the build
   await expect(page.getByRole("heading", { level: 2, name: /^Run #\d+$/ })).toBeVisible({ timeout: 20_000 });
   await page.evaluate(() => ((window as unknown as { __watch: Watch }).__watch.sameDocument = true));
   const jobs = page.getByRole("navigation", { name: "Jobs" });
-  await expect(jobs.locator("[data-job]")).toHaveCount(3);
+  // Test, lint, build, and the job that deploys the build to development.
+  await expect(jobs.locator("[data-job]")).toHaveCount(4);
 
   // Open the build job's log while it still waits for test and lint: its lines then stream in as it runs.
   await jobs.getByRole("button", { name: /^Build:/ }).click();

@@ -8,6 +8,7 @@ import { readSettings } from "@/server/config/settings";
 import { startBoss } from "@/server/queue/boss";
 import Docker from "dockerode";
 import { registerDeployer } from "./deployer/deployer";
+import { registerGovernance } from "./governance/governance";
 import { createDockerExecutor } from "./executors/docker";
 import { createLocalExecutor } from "./executors/local";
 import { registerTriggerWorkers } from "./triggers";
@@ -55,12 +56,14 @@ async function main() {
     secretsKey: deriveKey(masterKey, "secrets"),
     docker: dockerEngine,
   });
+  const governance = await registerGovernance(boss, db, { listen, secretsKey: deriveKey(masterKey, "secrets"), baseUrl: settings.url });
   const isolation = docker ? "containers (Docker)" : "local processes (no Docker engine reachable: weaker isolation)";
   console.log(`worker ${workerId} ready: ${concurrency} job slots, jobs with an image run in ${isolation}${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
   onShutdown(
     async () => {
       await engine.stop(20_000);
       await deployer.stop();
+      await governance.stop();
       await stopTriggers();
       stopHeartbeat();
       await boss.stop({ graceful: true, wait: true, timeout: 5_000 });

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { ApprovalsNavLink } from "@/components/approvals/approvals-nav-link";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { serverApi } from "@/server/api/server-caller";
 
@@ -18,6 +19,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
         </Link>
         <nav>
           <Link href="/">Projects</Link>
+          <ApprovalsNavLink />
           <Link href="/tokens">API tokens</Link>
           <Link href="/audit">Audit</Link>
         </nav>

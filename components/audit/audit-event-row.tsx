@@ -7,6 +7,15 @@ export type ProjectNames = Map<string, { name: string; slug: string }>;
 const dayFormat: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
 const timeFormat: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
 
+/** Where the event's object lives, when it has a page. */
+function objectHref(e: AuditEventRow, project: { slug: string } | undefined): string | null {
+  if (!e.objectId) return null;
+  if (e.objectType === "approval_request") return `/go/approval/${e.objectId}`;
+  if (!project) return null;
+  const pages: Record<string, string> = { deployment: "deployments", environment: "environments", release: "releases", run: "runs" };
+  return pages[e.objectType] ? `/projects/${project.slug}/${pages[e.objectType]}/${e.objectId}` : null;
+}
+
 export function AuditEventRowView({ event: e, projects }: { event: AuditEventRow; projects: ProjectNames }) {
   const project = e.projectId ? projects.get(e.projectId) : undefined;
   return (
@@ -23,7 +32,7 @@ export function AuditEventRowView({ event: e, projects }: { event: AuditEventRow
         <code style={{ whiteSpace: "nowrap" }}>{e.action}</code>
       </td>
       <td title={e.objectId ?? undefined}>
-        {e.objectType}
+        {objectHref(e, project) ? <Link href={objectHref(e, project)!}>{e.objectType}</Link> : e.objectType}
         {e.objectId && (
           <>
             <br />

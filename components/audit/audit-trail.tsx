@@ -4,6 +4,7 @@ import { useMemo, useState } from "react";
 import { trpc } from "@/components/providers/trpc";
 import { Loading, QueryError } from "@/components/ui/query-state";
 import { hasRole } from "@/components/ui/role";
+import { AuditExport } from "./audit-export";
 import { AuditFilters } from "./audit-filters";
 import { AuditTable } from "./audit-table";
 import { ChainBadge } from "./chain-badge";
@@ -47,6 +48,7 @@ function AuditView({ isAdmin, choices, names }: { isAdmin: boolean; choices: { i
   return (
     <>
       <AuditFilters projects={choices} allowAllProjects={isAdmin} initial={query} onApply={setQuery} />
+      <AuditExport scope={isAdmin ? "all" : "project"} query={query} />
       <AuditTable key={JSON.stringify(query)} scope={isAdmin ? "all" : "project"} query={query} projects={names} />
     </>
   );

@@ -6,8 +6,12 @@ import { trpc } from "@/components/providers/trpc";
 import type { ProjectWithRole } from "@/components/ui/api-types";
 import { Loading, QueryError } from "@/components/ui/query-state";
 import { hasRole } from "@/components/ui/role";
+import { ApproverGroupsSection } from "@/components/governance/approver-groups";
+import { FreezeWindowsSection } from "@/components/governance/freeze-windows";
+import { ProtectionRulesSection } from "@/components/governance/protection-rules-form";
 import { DeleteEnvironment } from "./delete-environment";
 import { EnvironmentDetailsForm } from "./environment-details-form";
+import { TargetSettingsForm } from "./target-settings";
 import { VariablesEditor } from "./variables-editor";
 
 export function EnvironmentSettings({ slug, environmentId }: { slug: string; environmentId: string }) {
@@ -39,6 +43,10 @@ function EnvironmentSections({ project, environmentId }: { project: ProjectWithR
       {!canManage && <p className="notice" style={{ margin: 0 }}>You can look at this environment; changing it needs the maintainer role.</p>}
       <EnvironmentDetailsForm projectId={project.id} environment={env} readOnly={!canManage} />
       <VariablesEditor projectId={project.id} environment={env} readOnly={!canManage} />
+      <TargetSettingsForm projectId={project.id} environment={env} readOnly={!canManage} />
+      <ProtectionRulesSection projectId={project.id} environment={env} canEdit={hasRole(project.role, "admin")} />
+      <FreezeWindowsSection projectId={project.id} environment={env} canAdd={canManage} canRemove={hasRole(project.role, "admin")} />
+      <ApproverGroupsSection projectId={project.id} canEdit={hasRole(project.role, "admin")} />
       {canManage && <DeleteEnvironment project={project} environment={env} />}
     </div>
   );

@@ -9,3 +9,4 @@ export * from "./runs";
 export * from "./secrets";
 export * from "./artifacts";
 export * from "./deployments";
+export * from "./governance";

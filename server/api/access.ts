@@ -64,6 +64,8 @@ export const procedureAccess: Record<string, Access> = {
 
   "releases.list": project("viewer"),
   "releases.get": project("viewer"),
+  "deployments.board": project("viewer"),
+  "deployments.preview": project("viewer"),
   "deployments.list": project("viewer"),
   "deployments.get": project("viewer"),
   "deployments.target": project("viewer"),
@@ -76,9 +78,40 @@ export const procedureAccess: Record<string, Access> = {
   "deployments.abort": project("maintainer"),
   "deployments.setTarget": project("maintainer"),
 
+  // Approvals: the inbox spans the caller's projects; deciding needs membership, and the
+  // environment's rules (stage approvers, separation of duties) decide beyond it.
+  "approvals.inbox": signedIn,
+  "approvals.count": signedIn,
+  "approvals.get": project("viewer"),
+  "approvals.list": project("viewer"),
+  "approvals.gate": project("viewer"),
+  "approvals.approve": project("viewer"),
+  "approvals.reject": project("viewer"),
+  "approvals.bulkApprove": project("viewer"),
+
+  "governance.rules": project("viewer"),
+  "governance.preview": project("viewer"),
+  "governance.ruleVersions": project("viewer"),
+  "governance.setRules": project("admin"),
+  "governance.freezeWindows": project("viewer"),
+  "governance.addFreezeWindow": project("maintainer"),
+  "governance.removeFreezeWindow": project("admin"),
+  "governance.overrideFreeze": project("admin"),
+  "governance.groups": project("viewer"),
+  "governance.setGroup": project("admin"),
+
+  // Hook URLs can carry tokens (Slack, Teams): maintainers only. Private destinations need a site admin (checked in the service).
+  "notifications.hooks": project("maintainer"),
+  "notifications.createHook": project("maintainer"),
+  "notifications.deleteHook": project("maintainer"),
+  "notifications.deliveries": project("maintainer"),
+
   "audit.list": project("maintainer"),
   "audit.listAll": siteAdmin,
   "audit.verify": siteAdmin,
+  "audit.export": project("maintainer"),
+  "audit.exportAll": siteAdmin,
+  "audit.signingKey": signedIn,
 };
 
 export const roleRank: Record<ProjectRole, number> = { viewer: 0, developer: 1, maintainer: 2, admin: 3 };

@@ -12,7 +12,7 @@ import path from "node:path";
 import type { AnyTRPCProcedure } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { environments, jobs, projectMembers, runs, type Project, type User } from "@/db/schema";
+import { approvalRequests, environments, jobs, projectMembers, runs, type Project, type User } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import type { ProjectRole } from "@/server/schemas/project";
 import { loadSecretsKey } from "@/server/services/crypto";
@@ -23,6 +23,8 @@ import { setSecret } from "@/server/services/secrets";
 import { cleanupAllTestRepos, createTestRepo, type TestRepo } from "@/server/testing/git-fixtures";
 import { createToken } from "@/server/services/tokens";
 import { requestDeployment } from "@/server/services/deployments";
+import { addFreezeWindow, setProtectionRules } from "@/server/services/governance-rules";
+import { createHook } from "@/server/services/notifications";
 import { markLive, seedReleases, uniqueListenPort } from "@/workers/deployer/testing/seed";
 import {
   actorFor,
@@ -138,6 +140,32 @@ async function seedDeploys(w: World, { live = 0, active = false }: { live?: numb
   deploySeeds.set(w, { releaseIds: releases.map((r) => r.id), deploymentId: running?.id ?? randomUUID() });
 }
 
+/**
+ * A deployment of the world's first environment held by governance, asked for by the spare
+ * developer (so no caller is its requester): for approval by a stage any member may approve,
+ * or by a freeze window (for the override).
+ */
+const approvalSeeds = new WeakMap<World, { requestId: string; deploymentId: string; freezeWindowId: string }>();
+async function seedApproval(w: World, { freeze = false } = {}): Promise<void> {
+  await seedDeploys(w);
+  const releaseId = deploySeeds.get(w)!.releaseIds[0];
+  const environmentId = w.environmentIds[0];
+  const admin = actorFor(people.owner);
+  const window = freeze
+    ? await addFreezeWindow(t.db, admin, { projectId: w.project.id, environmentId, window: { kind: "once", name: "Matrix freeze", startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000) } })
+    : null;
+  if (!freeze) await setProtectionRules(t.db, admin, { projectId: w.project.id, environmentId, rules: { stages: [{ name: "Any member", count: 1, approvers: { roles: ["viewer"] } }] } });
+  const held = await requestDeployment(t.db, actorFor(w.spare), { projectId: w.project.id, environmentId, releaseId });
+  const [request] = await t.db.select({ id: approvalRequests.id }).from(approvalRequests).where(eq(approvalRequests.releaseId, releaseId));
+  approvalSeeds.set(w, { requestId: request?.id ?? randomUUID(), deploymentId: held.id, freezeWindowId: window?.id ?? randomUUID() });
+}
+
+const hookSeeds = new WeakMap<World, string>();
+async function seedHook(w: World): Promise<void> {
+  const { hook } = await createHook(t.db, loadSecretsKey(), actorFor(people.owner), people.owner, { projectId: w.project.id, name: "Seeded", url: "https://93.184.216.34/hooks/seed", format: "generic", events: ["*"] });
+  hookSeeds.set(w, hook.id);
+}
+
 type Sample = {
   /** Puts a fresh world in the state the call needs (e.g. archived before unarchive). */
   prepare?: (world: World, caller: User | null) => Promise<void>;
@@ -219,6 +247,11 @@ const samples: Record<string, Sample> = {
 
   "releases.list": { input: (w) => ({ projectId: w.project.id }) },
   "releases.get": { prepare: (w) => seedDeploys(w), input: (w) => ({ projectId: w.project.id, releaseId: deploySeeds.get(w)!.releaseIds[0] }) },
+  "deployments.board": { prepare: (w) => seedDeploys(w, { live: 1 }), input: (w) => ({ projectId: w.project.id }) },
+  "deployments.preview": {
+    prepare: (w) => seedDeploys(w, { live: 1 }),
+    input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0], releaseId: deploySeeds.get(w)!.releaseIds[1], kind: "deploy" }),
+  },
   "deployments.list": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
   "deployments.get": { prepare: (w) => seedDeploys(w, { active: true }), input: (w) => ({ projectId: w.project.id, deploymentId: deploySeeds.get(w)!.deploymentId }) },
   "deployments.target": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
@@ -236,9 +269,45 @@ const samples: Record<string, Sample> = {
     input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[1], settings: { target: { kind: "local", command: ["node", "app.js"], listenPort: uniqueListenPort() } } }),
   },
 
+  "approvals.inbox": { input: () => ({ limit: 50 }) },
+  "approvals.count": { input: () => undefined },
+  "approvals.get": { prepare: (w) => seedApproval(w), input: (w) => ({ projectId: w.project.id, requestId: approvalSeeds.get(w)!.requestId }) },
+  "approvals.list": { input: (w) => ({ projectId: w.project.id }) },
+  "approvals.gate": { prepare: (w) => seedApproval(w), input: (w) => ({ projectId: w.project.id, deploymentId: approvalSeeds.get(w)!.deploymentId }) },
+  "approvals.approve": { prepare: (w) => seedApproval(w), input: (w) => ({ projectId: w.project.id, requestId: approvalSeeds.get(w)!.requestId, comment: "from the matrix" }) },
+  "approvals.reject": { prepare: (w) => seedApproval(w), input: (w) => ({ projectId: w.project.id, requestId: approvalSeeds.get(w)!.requestId, comment: "not from the matrix" }) },
+  "approvals.bulkApprove": { prepare: (w) => seedApproval(w), input: (w) => ({ projectId: w.project.id, requestIds: [approvalSeeds.get(w)!.requestId] }) },
+
+  "governance.rules": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "governance.preview": { prepare: (w) => seedDeploys(w), input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0], releaseId: deploySeeds.get(w)!.releaseIds[0], kind: "promotion" }) },
+  "governance.ruleVersions": { input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[0] }) },
+  "governance.setRules": {
+    input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[2], rules: { stages: [{ name: "Release manager", count: 1, approvers: { roles: ["maintainer"] } }], waitTimerMinutes: 5 } }),
+  },
+  "governance.freezeWindows": { input: (w) => ({ projectId: w.project.id }) },
+  "governance.addFreezeWindow": {
+    input: (w) => ({ projectId: w.project.id, environmentId: w.environmentIds[2], window: { kind: "recurring", name: "Weekend", cron: "0 18 * * FRI", timezone: "Europe/Berlin", durationMinutes: 3780 } }),
+  },
+  "governance.removeFreezeWindow": { prepare: (w) => seedApproval(w, { freeze: true }), input: (w) => ({ projectId: w.project.id, freezeWindowId: approvalSeeds.get(w)!.freezeWindowId }) },
+  "governance.overrideFreeze": {
+    prepare: (w) => seedApproval(w, { freeze: true }),
+    input: (w) => ({ projectId: w.project.id, deploymentId: approvalSeeds.get(w)!.deploymentId, reason: "Hotfix for the matrix outage" }),
+  },
+  "governance.groups": { input: (w) => ({ projectId: w.project.id }) },
+  "governance.setGroup": { input: (w) => ({ projectId: w.project.id, name: "qa", userIds: [w.spare.id] }) },
+
+  // A public address written as an IP, so no name is resolved.
+  "notifications.hooks": { input: (w) => ({ projectId: w.project.id }) },
+  "notifications.createHook": { input: (w) => ({ projectId: w.project.id, name: "Chat", url: "https://93.184.216.34/hooks/matrix", format: "slack", events: ["approval.*"] }) },
+  "notifications.deleteHook": { prepare: (w) => seedHook(w), input: (w) => ({ projectId: w.project.id, hookId: hookSeeds.get(w)! }) },
+  "notifications.deliveries": { prepare: (w) => seedHook(w), input: (w) => ({ projectId: w.project.id, hookId: hookSeeds.get(w)! }) },
+
   "audit.list": { input: (w) => ({ projectId: w.project.id }) },
   "audit.listAll": { input: () => ({}) },
   "audit.verify": { input: () => undefined },
+  "audit.export": { input: (w) => ({ projectId: w.project.id, format: "signed" }) },
+  "audit.exportAll": { input: () => ({ format: "csv", action: "project." }) },
+  "audit.signingKey": { input: () => undefined },
 };
 
 type CallerKind = {

@@ -1,8 +1,11 @@
+import { approvalsRouter } from "./routers/approvals";
 import { auditRouter } from "./routers/audit";
 import { deploymentsRouter } from "./routers/deployments";
 import { environmentsRouter } from "./routers/environments";
+import { governanceRouter } from "./routers/governance";
 import { meRouter } from "./routers/me";
 import { membersRouter } from "./routers/members";
+import { notificationsRouter } from "./routers/notifications";
 import { pipelinesRouter } from "./routers/pipelines";
 import { projectsRouter } from "./routers/projects";
 import { releasesRouter } from "./routers/releases";
@@ -25,6 +28,9 @@ export const appRouter = router({
   audit: auditRouter,
   releases: releasesRouter,
   deployments: deploymentsRouter,
+  approvals: approvalsRouter,
+  governance: governanceRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import { benchCanaryFirstErrorToStable, benchFailedRequests, benchRollbackToStable } from "@/server/bench/deploy.bench";
+import { benchGovernance } from "@/server/bench/governance.bench";
 import { benchDispatchIdle, benchDispatchUnderLoad } from "@/server/bench/engine-dispatch.bench";
 import { benchRunsInFlight } from "@/server/bench/engine-inflight.bench";
 import { benchEngineThroughput } from "@/server/bench/engine-throughput.bench";
@@ -30,6 +31,7 @@ const benches: Array<{ figures: string[]; run: () => Promise<Figure[]> }> = [
   },
   { figures: ["rollback_to_stable_ms"], run: benchRollbackToStable },
   { figures: ["canary_first_error_to_stable_ms"], run: benchCanaryFirstErrorToStable },
+  { figures: ["approval_to_deploy_start_ms", "inbox_api_p95_ms", "inbox_page_ms"], run: benchGovernance },
 ];
 
 async function main() {

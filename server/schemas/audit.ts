@@ -11,3 +11,8 @@ export const auditFilterInput = z.object({
   limit: z.number().int().min(1).max(500).default(100),
 });
 export type AuditFilter = z.infer<typeof auditFilterInput>;
+
+/** The filtered list as a file: CSV, JSON, or JSON signed for offline verification. */
+export const auditExportInput = auditFilterInput.omit({ before: true, limit: true }).extend({
+  format: z.enum(["csv", "json", "signed"], { error: "Format must be csv, json or signed." }).default("signed"),
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { VersionMetrics } from "@/server/deploy/types";
 import { environmentIdInput } from "./environment";
 import { projectIdInput } from "./project";
 
@@ -31,5 +32,17 @@ export const rollbackInput = environmentIdInput.extend({
   toReleaseId: z.uuid("Unknown release.").optional(),
 });
 
+/** What a deploy, promotion or rollback would change, for the confirmation people see before it. */
+export const previewInput = environmentIdInput.extend({
+  /** The release that would go live in the environment. */
+  releaseId: z.uuid("Unknown release."),
+  kind: z.enum(["deploy", "promotion", "rollback"], { error: 'kind must be "deploy", "promotion" or "rollback"' }),
+  /** Promotions: the environment it comes from, whose variables it is compared with. */
+  fromEnvironmentId: z.uuid("Unknown environment.").optional(),
+});
+
 export const signalTypes = ["pause", "resume", "promoteNow", "abort"] as const;
 export type SignalName = (typeof signalTypes)[number];
+
+/** One sample of the router's per-version measurements, as a deployment's event stream sends it every few seconds. */
+export type MetricsSample = { at: number; windowSeconds: number; versions: VersionMetrics[] };

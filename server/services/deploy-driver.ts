@@ -17,6 +17,7 @@ import { bossDb } from "@/server/queue/boss";
 import { senderFor } from "@/server/queue/job-queue";
 import type { TargetSettings } from "@/server/schemas/target";
 import { systemActor } from "./actor";
+import { notHeld } from "./governance-held";
 import { recordAudit } from "./audit";
 import { currentRelease } from "./releases";
 import { requireTargetSettings } from "./targets-config";
@@ -76,6 +77,7 @@ export async function activate(db: Database, tx: DbTransaction, row: DeploymentR
       .set({ phase: "succeeded", message: `${release.version} is already live`, startedAt: new Date(), finishedAt: new Date(), updatedAt: new Date() })
       .where(eq(deployments.id, row.id))
       .returning();
+    await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
     return done;
   }
   const state = createDeployment({ spec: row.spec as DeploymentSpec, stableVersion: current?.version ?? null, newVersion: release.version });
@@ -85,6 +87,8 @@ export async function activate(db: Database, tx: DbTransaction, row: DeploymentR
     .where(eq(deployments.id, row.id))
     .returning();
   await enqueueDrive(db, tx, row.id);
+  // Boards and deployment pages show it starting; the worker that drives it hears it too and looks at once.
+  await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
   return started;
 }
 
@@ -94,7 +98,8 @@ export async function startNextQueued(db: Database, tx: DbTransaction, environme
     const [next] = await tx
       .select()
       .from(deployments)
-      .where(and(eq(deployments.environmentId, environmentId), eq(deployments.phase, "queued")))
+      // Governance: one held for approval, a freeze or a wait timer is skipped until it clears.
+      .where(and(eq(deployments.environmentId, environmentId), eq(deployments.phase, "queued"), notHeld()))
       .orderBy(asc(deployments.createdAt), asc(deployments.id))
       .limit(1)
       .for("update", { skipLocked: true });
@@ -209,36 +214,46 @@ export async function recordPass(db: Database, pass: PassRecord): Promise<boolea
     const [row] = await tx.select().from(deployments).where(eq(deployments.id, pass.deploymentId)).for("update");
     if (!row || row.driverId !== pass.driverId) return false;
     const ended = TERMINAL_PHASES.includes(result.state.phase);
-    await tx
-      .update(deployments)
-      .set({
-        state: result.state as unknown as Record<string, unknown>,
-        phase: result.state.phase,
-        message: result.status.message,
-        reason: result.status.reason,
-        step: result.status.step,
-        traffic: pass.traffic,
-        health: pass.health,
-        smokeTest: pass.smokeTest,
-        driverId: ended ? null : pass.driverId,
-        leaseExpiresAt: ended ? null : sql`now() + ${pass.leaseMs} * interval '1 millisecond'`,
-        startedAt: row.startedAt ?? new Date(),
-        finishedAt: ended ? new Date() : null,
-        updatedAt: new Date(),
-      })
-      .where(eq(deployments.id, row.id));
+    // The writes below go out together (postgres.js pipelines them on the transaction's
+    // connection): a rollback is recorded, and then carried out, a few round trips sooner.
+    const writes: Promise<unknown>[] = [];
+    writes.push(
+      tx
+        .update(deployments)
+        .set({
+          state: result.state as unknown as Record<string, unknown>,
+          phase: result.state.phase,
+          message: result.status.message,
+          reason: result.status.reason,
+          step: result.status.step,
+          traffic: pass.traffic,
+          health: pass.health,
+          smokeTest: pass.smokeTest,
+          driverId: ended ? null : pass.driverId,
+          leaseExpiresAt: ended ? null : sql`now() + ${pass.leaseMs} * interval '1 millisecond'`,
+          startedAt: row.startedAt ?? new Date(),
+          finishedAt: ended ? new Date() : null,
+          updatedAt: new Date(),
+        })
+        .where(eq(deployments.id, row.id)),
+    );
     const events = [...pass.events, ...(pass.recordActions === false ? [] : result.actions.flatMap(actionEvent))];
-    if (events.length) await tx.insert(deploymentEvents).values(events.map((e) => ({ deploymentId: row.id, kind: e.kind, message: e.message, data: e.data ?? null })));
-    for (const action of result.actions) {
-      const audit = { objectType: "deployment", objectId: row.id, projectId: row.projectId };
-      if (action.type === "rollback" && !result.state.rollback?.byPerson) {
-        await recordAudit(tx, systemActor, { ...audit, action: "deployment.rollback.automatic", after: { reason: action.reason } });
+    if (events.length) writes.push(tx.insert(deploymentEvents).values(events.map((e) => ({ deploymentId: row.id, kind: e.kind, message: e.message, data: e.data ?? null }))));
+    if (pass.notify || ended) writes.push(tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`));
+    // Audit events one after another: each takes the chain's head from the one before.
+    const audits = async () => {
+      for (const action of result.actions) {
+        const audit = { objectType: "deployment", objectId: row.id, projectId: row.projectId };
+        if (action.type === "rollback" && !result.state.rollback?.byPerson) {
+          await recordAudit(tx, systemActor, { ...audit, action: "deployment.rollback.automatic", after: { reason: action.reason } });
+        }
+        if (action.type === "markSucceeded") await recordAudit(tx, systemActor, { ...audit, action: "deployment.succeed", after: { version: result.state.newVersion } });
+        if (action.type === "markFailed") await recordAudit(tx, systemActor, { ...audit, action: "deployment.end", after: { phase: result.state.phase, reason: action.reason } });
       }
-      if (action.type === "markSucceeded") await recordAudit(tx, systemActor, { ...audit, action: "deployment.succeed", after: { version: result.state.newVersion } });
-      if (action.type === "markFailed") await recordAudit(tx, systemActor, { ...audit, action: "deployment.end", after: { phase: result.state.phase, reason: action.reason } });
-    }
+    };
+    writes.push(audits());
+    await Promise.all(writes);
     if (ended) await startNextQueued(db, tx, row.environmentId);
-    if (pass.notify || ended) await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
     return true;
   });
 }

@@ -5,8 +5,10 @@ import { TERMINAL_PHASES, type DeploymentSpec, type Phase } from "@/server/deplo
 import type { SignalName } from "@/server/schemas/deployment";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
-import { activate, appendSignal } from "./deploy-driver";
+import { activate, appendSignal, DEPLOYMENT_CHANNEL } from "./deploy-driver";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
+import { gateDeployment } from "./governance-gate";
+import { notHeld } from "./governance-held";
 import { currentRelease, requireRelease } from "./releases";
 import { requireTargetSettings, resolveDeploymentSpec } from "./targets-config";
 
@@ -49,7 +51,8 @@ export async function requestDeployment(db: Database, actor: Actor, request: Dep
     const busy = await tx
       .select({ id: deployments.id })
       .from(deployments)
-      .where(and(eq(deployments.environmentId, env.id), inArray(deployments.phase, ["queued", ...ACTIVE_DEPLOYMENT_PHASES])));
+      // Governance: deployments held for approval, a freeze or a wait timer do not make the environment busy.
+      .where(and(eq(deployments.environmentId, env.id), inArray(deployments.phase, ["queued", ...ACTIVE_DEPLOYMENT_PHASES]), notHeld()));
     if (busy.length > 0 && settings.whenBusy === "refuse") {
       throw new ConflictError(`A deployment to ${env.name} is in progress, and ${env.name} refuses new ones until it ends; try again then.`);
     }
@@ -73,7 +76,11 @@ export async function requestDeployment(db: Database, actor: Actor, request: Dep
         jobId: request.jobId ?? null,
       })
       .returning();
-    const row = busy.length === 0 ? await activate(db, tx, inserted) : inserted;
+    // Governance: the environment's protection rules refuse it (throws), hold it (queued, with the reason), or let it go.
+    const held = await gateDeployment(db, tx, inserted, actor);
+    const row = held ?? (busy.length === 0 ? await activate(db, tx, inserted) : inserted);
+    // Boards and pages hear of one that only joined the line too (`activate` announces the others).
+    if (row.phase === "queued") await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
     await recordAudit(tx, actor, {
       action: kind === "deploy" ? "deployment.create" : `deployment.${kind}`,
       objectType: "deployment",
@@ -155,6 +162,7 @@ export async function signalDeployment(db: Database, actor: Actor, input: { proj
       const reason = `Cancelled by ${actor.label} before it started`;
       await tx.update(deployments).set({ phase: "aborted", reason, message: reason, finishedAt: new Date(), updatedAt: new Date() }).where(eq(deployments.id, row.id));
       await tx.insert(deploymentEvents).values({ deploymentId: row.id, kind: "signal", message: reason, data: { type: "abort" } });
+      await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
       await recordAudit(tx, actor, { ...audit, after: { queued: true } });
       return { seq: null };
     }

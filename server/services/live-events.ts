@@ -2,13 +2,15 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
 import type { Database } from "@/db/client";
-import { jobs, projects, runs } from "@/db/schema";
+import { deployments, jobs, projects, runs } from "@/db/schema";
 
 /**
  * Change events for browsers. One LISTEN connection per web process hears
- * `slipway_logs` (log chunks, see workers/logs/log-writer.ts) and
- * `slipway_runs` (a run id, on every job or run state change) and fans them
- * out to in-process subscribers, each through its own bounded mailbox.
+ * `slipway_logs` (log chunks, see workers/logs/log-writer.ts),
+ * `slipway_runs` (a run id, on every job or run state change) and
+ * `slipway_deployments` (a deployment id, on every recorded change: see
+ * DEPLOYMENT_CHANNEL in deploy-driver.ts) and fans them out to in-process
+ * subscribers, each through its own bounded mailbox.
  */
 
 export type LiveLogLine = { text: string; at: number };
@@ -20,6 +22,9 @@ export type JobLogEvent =
   | { kind: "resync" };
 
 export type RunChange = { kind: "changed" } | { kind: "resync" };
+
+/** `deploymentId` names the deployment that changed; `resync`: notices may have been missed, read the tables again. */
+export type DeploymentChange = { kind: "changed"; deploymentId: string } | { kind: "resync" };
 
 type Listener<E> = (event: E) => void | Promise<void>;
 
@@ -74,11 +79,16 @@ export type LiveEventsOptions = {
   maxRetryMs?: number;
 };
 
-const CHANNELS = ["slipway_logs", "slipway_runs"] as const;
+/** The deployments channel; deploy-driver.ts's DEPLOYMENT_CHANNEL (not imported: that module pulls in the job queue). */
+export const DEPLOYMENTS_CHANNEL = "slipway_deployments";
+const CHANNELS = ["slipway_logs", "slipway_runs", DEPLOYMENTS_CHANNEL] as const;
+/** Subscribers to every deployment's changes (a project's board filters them itself). */
+const ANY_DEPLOYMENT = "*";
 
 export class LiveEvents {
   private readonly jobLogs = new Map<string, Set<Mailbox<JobLogEvent>>>();
   private readonly runChanges = new Map<string, Set<Mailbox<RunChange>>>();
+  private readonly deploymentChanges = new Map<string, Set<Mailbox<DeploymentChange>>>();
   /** The connection being opened or listening; events from any older one are ignored. */
   private current: postgres.Sql | null = null;
   private active = false;
@@ -100,6 +110,16 @@ export class LiveEvents {
 
   subscribeRun(runId: string, fn: Listener<RunChange>): () => void {
     return this.add(this.runChanges, runId, new Mailbox(fn, this.options.mailboxLimit ?? 1_000, { kind: "resync" } as RunChange));
+  }
+
+  /** Changes of one deployment. */
+  subscribeDeployment(deploymentId: string, fn: Listener<DeploymentChange>): () => void {
+    return this.add(this.deploymentChanges, deploymentId, new Mailbox(fn, this.options.mailboxLimit ?? 1_000, { kind: "resync" } as DeploymentChange));
+  }
+
+  /** Changes of every deployment, for views that span several (a project's environments board). */
+  subscribeAllDeployments(fn: Listener<DeploymentChange>): () => void {
+    return this.subscribeDeployment(ANY_DEPLOYMENT, fn);
   }
 
   /** True while LISTEN is active: notices sent from now on reach subscribers. */
@@ -192,18 +212,25 @@ export class LiveEvents {
     this.retryMs = Math.min(this.retryMs * 2, this.options.maxRetryMs ?? 5_000);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
-      if (this.jobLogs.size > 0 || this.runChanges.size > 0 || this.waiters.length > 0) this.start();
+      if (this.jobLogs.size > 0 || this.runChanges.size > 0 || this.deploymentChanges.size > 0 || this.waiters.length > 0) this.start();
     }, delay);
   }
 
   private resyncAll() {
     for (const set of this.jobLogs.values()) for (const m of set) m.push({ kind: "resync" });
     for (const set of this.runChanges.values()) for (const m of set) m.push({ kind: "resync" });
+    for (const set of this.deploymentChanges.values()) for (const m of set) m.push({ kind: "resync" });
   }
 
   private dispatch(channel: string, payload: string) {
     if (channel === "slipway_runs") {
       for (const m of this.runChanges.get(payload) ?? []) m.push({ kind: "changed" });
+      return;
+    }
+    if (channel === DEPLOYMENTS_CHANNEL) {
+      const event: DeploymentChange = { kind: "changed", deploymentId: payload };
+      for (const m of this.deploymentChanges.get(payload) ?? []) m.push(event);
+      if (payload !== ANY_DEPLOYMENT) for (const m of this.deploymentChanges.get(ANY_DEPLOYMENT) ?? []) m.push(event);
       return;
     }
     if (channel !== "slipway_logs") return;
@@ -235,6 +262,7 @@ export function liveEvents(): LiveEvents {
 
 export const subscribeJobLog = (jobId: string, fn: Listener<JobLogEvent>) => liveEvents().subscribeJobLog(jobId, fn);
 export const subscribeRun = (runId: string, fn: Listener<RunChange>) => liveEvents().subscribeRun(runId, fn);
+export const subscribeDeployment = (deploymentId: string, fn: Listener<DeploymentChange>) => liveEvents().subscribeDeployment(deploymentId, fn);
 
 /* ---------- for the route handlers that stream to browsers ---------- */
 
@@ -258,7 +286,14 @@ export async function runScope(db: Database, runId: string) {
   return row ?? null;
 }
 
-const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+/** Where a deployment belongs, so a route can authorise with `deployments.get` before streaming. */
+export async function deploymentScope(db: Database, deploymentId: string) {
+  if (!isUuid(deploymentId)) return null;
+  const [row] = await db.select({ deploymentId: deployments.id, projectId: deployments.projectId, environmentId: deployments.environmentId }).from(deployments).where(eq(deployments.id, deploymentId));
+  return row ?? null;
+}
+
+export const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 
 /** A refused or failed authorisation as a plain-text response with the API's status code and message. */
 export function errorResponse(error: unknown): Response {
