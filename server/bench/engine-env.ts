@@ -177,6 +177,8 @@ async function spawnWorker(children: ChildProcess[], entry: string, o: { url: st
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   children.push(child);
+  // A worker that dies mid-bench would otherwise show only as jobs that never run.
+  child.once("exit", (code, signal) => process.stderr.write(`[worker] exited (${signal ?? code})\n`));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("the worker did not say it was ready within 30 s")), 30_000);
     const lines = readline.createInterface({ input: child.stdout! });
