@@ -8,7 +8,7 @@ import { Loading, QueryError } from "@/components/ui/query-state";
 import { hasRole } from "@/components/ui/role";
 import { useProject } from "./use-project";
 
-type Tab = "overview" | "runs" | "deployments" | "releases" | "pipeline" | "secrets" | "settings" | "environment";
+type Tab = "overview" | "runs" | "deployments" | "releases" | "pipeline" | "editor" | "secrets" | "settings" | "environment";
 
 /** Loads the project by slug and frames a project page: name, repository, role and the page tabs. */
 export function ProjectFrame({ slug, tab, children }: { slug: string; tab: Tab; children: (project: ProjectWithRole) => ReactNode }) {
@@ -62,6 +62,9 @@ export function ProjectFrame({ slug, tab, children }: { slug: string; tab: Tab; 
             Secrets
           </TabLink>
         )}
+        <TabLink href={`/projects/${p.slug}/editor`} current={tab === "editor"}>
+          Editor
+        </TabLink>
         <TabLink href={`/projects/${p.slug}/settings`} current={tab === "settings"}>
           Settings
         </TabLink>

@@ -38,8 +38,9 @@ export function RunView({ project, runId }: { project: ProjectWithRole; runId: s
 
   return (
     <div className="stack">
-      <nav className="small">
+      <nav className="small row" style={{ gap: "1rem" }}>
         <Link href={`/projects/${project.slug}/runs`}>← All runs</Link>
+        <Link href={`/projects/${project.slug}/runs/${run.id}/graph`}>Graph of this run</Link>
       </nav>
       <RunHeader project={project} run={run} live={live} canAct={canAct} />
       <div className={styles.runLayout}>

@@ -1,4 +1,5 @@
 import { benchCanaryFirstErrorToStable, benchFailedRequests, benchRollbackToStable } from "@/server/bench/deploy.bench";
+import { benchEditor } from "@/server/bench/editor.bench";
 import { benchGovernance } from "@/server/bench/governance.bench";
 import { benchDispatchIdle, benchDispatchUnderLoad } from "@/server/bench/engine-dispatch.bench";
 import { benchRunsInFlight } from "@/server/bench/engine-inflight.bench";
@@ -25,6 +26,7 @@ const benches: Array<{ figures: string[]; run: () => Promise<Figure[]> }> = [
   },
   { figures: ["runs_in_flight_1000_lost", "runs_in_flight_1000_duplicated"], run: benchRunsInFlight },
   { figures: ["log_latency_p50_ms", "log_latency_p99_ms", "log_lines_per_s"], run: benchLogs },
+  { figures: ["editor_200_jobs_ready_ms", "editor_drag_frame_p50_ms"], run: benchEditor },
   {
     figures: ["failed_requests_rolling", "failed_requests_bluegreen", "failed_requests_canary", "failed_requests_rollback_unready"],
     run: benchFailedRequests,

@@ -2,7 +2,7 @@ import type { YAMLMap } from "yaml";
 import { deepEqual, load, ownValue, type Loaded } from "./load";
 import { reconcileRoot } from "./reconcile";
 import { detectStyle } from "./render";
-import { applyEdits, EditConflict, type TextEdit } from "./text";
+import { applyEdits, EditConflict, NeedsBlock, type TextEdit } from "./text";
 import type { SpliceCtx } from "./collections";
 
 export interface EditError {
@@ -41,9 +41,17 @@ function spliceContext(loaded: Loaded, commentsGoWith?: YAMLMap | null): SpliceC
  * text changes. With nothing to change, the input comes back byte for byte.
  */
 export function rewrite(loaded: Loaded, next: unknown, commentsGoWith?: YAMLMap | null): EditResult {
-  const ctx = spliceContext(loaded, commentsGoWith);
+  let ctx = spliceContext(loaded, commentsGoWith);
   try {
-    reconcileRoot(ctx, next);
+    try {
+      reconcileRoot(ctx, next);
+    } catch (error) {
+      if (!(error instanceof NeedsBlock)) throw error;
+      // No flow collection in block context could take the multi-line string (the document is
+      // all flow): it is written double-quoted on one line instead.
+      ctx = { ...spliceContext(loaded, commentsGoWith), inlineMultiline: true };
+      reconcileRoot(ctx, next);
+    }
   } catch (error) {
     if (error instanceof EditConflict || error instanceof RangeError) return refuse(UNSAFE);
     throw error;

@@ -5,10 +5,12 @@ import { renderFlowPair, renderInline, renderItem, renderPair, type RenderHints,
 import {
   column,
   EditConflict,
+  hasMultiline,
   indentLines,
   isBlankLine,
   lineEnd,
   lineStart,
+  NeedsBlock,
   nodeLinesEnd,
   skipTrivia,
   startsLine,
@@ -28,6 +30,12 @@ export interface SpliceCtx {
   detached: Set<Node>;
   /** Pairs removed from this map take the comment lines directly above them along (a deleted job's comment). */
   commentsGoWith?: YAMLMap | null;
+  /**
+   * Multi-line strings may be written inside flow collections, double-quoted
+   * on one line. Off at first: such a string turns its flow collection into
+   * block style instead (see NeedsBlock).
+   */
+  inlineMultiline?: boolean;
 }
 
 /**
@@ -138,7 +146,11 @@ export function removeRun(ctx: SpliceCtx, coll: Coll, i: number, j: number): voi
   if (flow) {
     if (j + 1 < entries.length) edit(ctx, entries[i].start, entries[j + 1].start, "");
     else if (i > 0) edit(ctx, entries[i - 1].end, entries[j].end, "");
-    else edit(ctx, entries[0].start, entries[j].end, "");
+    else {
+      // Everything goes: a trailing comma (`[a, b,]`) must go too, or `[,]` is left.
+      const comma = /^\s*,/.exec(text.slice(entries[j].end, entries[j].end + 200));
+      edit(ctx, entries[0].start, entries[j].end + (comma ? comma[0].length : 0), "");
+    }
     return;
   }
   if (i === 0 && inlineFirst) {
@@ -185,11 +197,15 @@ function commentLinesAbove(text: string, start: number, indent: number): number 
 type NewEntry = unknown;
 
 function flowText(ctx: SpliceCtx, coll: Coll, entry: NewEntry, hints: RenderHints): string {
+  const value = isMap(coll) ? (entry as [string, unknown])[1] : entry;
+  if (!ctx.inlineMultiline && hasMultiline(value)) throw new NeedsBlock("a multi-line string in a flow collection");
+  let out: string | undefined;
   if (isMap(coll)) {
-    const [key, value] = entry as [string, unknown];
-    return renderFlowPair(key, value, ctx.style, hints);
-  }
-  return renderInline(entry, ctx.style, { ...hints, inFlow: true }) ?? "";
+    const [key] = entry as [string, unknown];
+    out = renderFlowPair(key, value, ctx.style, hints);
+  } else out = renderInline(entry, ctx.style, { ...hints, inFlow: true });
+  if (out === undefined || out === "") throw new NeedsBlock("a value that does not fit in a flow collection");
+  return out;
 }
 
 function blockLines(ctx: SpliceCtx, coll: Coll, entry: NewEntry, hints: RenderHints): string[] {

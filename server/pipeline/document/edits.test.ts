@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { addJob, connect, deleteJob, disconnect, openPipeline, readGraph, renameJob, setJobField, setJobSteps, type EditResult } from "./index";
 
 function text(result: EditResult): string {
@@ -227,5 +228,75 @@ describe("setJobField and setJobSteps", () => {
     const merged = "x: &d\n  image: node:20\njobs:\n  a:\n    <<: *d\n    steps: []\n";
     expect(refusal(setJobField(merged, "a", "image", undefined))).toMatch(/merge key/);
     expect(text(setJobField(merged, "a", "image", "node:22"))).toContain("    <<: *d\n    image: node:22\n");
+  });
+});
+
+describe("multi-line values in flow collections", () => {
+  it("turns inline steps into a block list when a script gets a second line, leaving the rest as written", () => {
+    const source = "jobs:\n  a:\n    name: A\n    steps: [{ run: make a }]   # one step\n  b:\n    needs: [a]\n";
+    expect(text(setJobSteps(source, "a", [{ run: "make a\nmake check" }]))).toBe(
+      "jobs:\n  a:\n    name: A\n    steps:   # one step\n      - run: |-\n          make a\n          make check\n  b:\n    needs: [a]\n",
+    );
+  });
+
+  it("keeps single-line edits inline", () => {
+    expect(text(setJobSteps(base, "a", [{ run: "make all" }]))).toBe(base.replace("make a", "make all"));
+    const env = "jobs:\n  a:\n    env: { A: 1 }\n";
+    expect(text(setJobField(env, "a", "env", { A: 1, B: "two" }))).toBe("jobs:\n  a:\n    env: { A: 1, B: two }\n");
+  });
+
+  it("keeps the text of steps and keys that do not change, quotes included", () => {
+    const source = "jobs:\n  a:\n    steps: [{ uses: checkout }, { name: 'Build', run: \"make\" }]\n";
+    expect(text(setJobSteps(source, "a", [{ uses: "checkout" }, { name: "Build", run: "make\nmake test\n" }]))).toBe(
+      "jobs:\n  a:\n    steps:\n      - { uses: checkout }\n      - name: 'Build'\n        run: |\n          make\n          make test\n",
+    );
+  });
+
+  it("converts a job written as a flow mapping, keeping its other settings' text", () => {
+    const source = "jobs:\n  a: {}\n  b: { needs: [a], image: \"node:22\", steps: [ { run: x } ] }   # inline job\n  c: { needs: b }\n";
+    expect(text(setJobSteps(source, "b", [{ run: "x\ny" }]))).toBe(
+      'jobs:\n  a: {}\n  b:   # inline job\n    needs: [a]\n    image: "node:22"\n    steps:\n      - run: |-\n          x\n          y\n  c: { needs: b }\n',
+    );
+  });
+
+  it("adds a step with a script to an empty inline list, and a multi-line env value to an inline mapping", () => {
+    const source = "jobs:\n    a:\n        env: { A: '1' }\n        steps: []\n";
+    const stepped = text(setJobSteps(source, "a", [{ name: "Two lines", run: "echo 1\necho 2\n" }]));
+    expect(stepped).toBe("jobs:\n    a:\n        env: { A: '1' }\n        steps:\n            - name: Two lines\n              run: |\n                  echo 1\n                  echo 2\n");
+    expect(text(setJobField(stepped, "a", "env", { A: "1", NOTE: "first\nsecond" }))).toBe(
+      stepped.replace("env: { A: '1' }\n", "env:\n            A: '1'\n            NOTE: |-\n                first\n                second\n"),
+    );
+  });
+
+  it("keeps comments written inside the brackets, at the top of the new block", () => {
+    const source = "jobs:\n  a:\n    steps: [\n      # checks out first\n      { uses: checkout },\n      { run: make },  # the build\n    ]\n  b: {}\n";
+    expect(text(setJobSteps(source, "a", [{ uses: "checkout" }, { run: "make\nmake install" }]))).toBe(
+      "jobs:\n  a:\n    steps:\n      # checks out first\n      # the build\n      - { uses: checkout }\n      - run: |-\n          make\n          make install\n  b: {}\n",
+    );
+  });
+
+  it("converts only the mapping that holds the jobs when the whole `jobs` is inline", () => {
+    const source = "on: push\njobs: { a: { steps: [] }, b: {needs: a} }\n";
+    expect(text(setJobSteps(source, "a", [{ run: "one\ntwo\n" }]))).toBe(
+      "on: push\njobs:\n  a:\n    steps:\n      - run: |\n          one\n          two\n  b: {needs: a}\n",
+    );
+  });
+
+  it("writes the string double-quoted on one line when the whole document is inline", () => {
+    expect(text(setJobSteps("{jobs: {a: {steps: [{run: x}]}}}\n", "a", [{ run: "x\ny" }]))).toBe('{jobs: {a: {steps: [{run: "x\\ny"}]}}}\n');
+  });
+
+  it("gives a job sharing the old inline steps through an alias its own copy", () => {
+    const source = "jobs:\n  a:\n    steps: &s [{run: x}]\n  b:\n    steps: *s\n";
+    const result = text(setJobSteps(source, "a", [{ run: "x\ny" }]));
+    expect(parse(result)).toEqual({ jobs: { a: { steps: [{ run: "x\ny" }] }, b: { steps: [{ run: "x" }] } } });
+    expect(result).toContain("  a:\n    steps: &s\n      - run: |-\n          x\n          y\n");
+  });
+
+  it("after the conversion, editing one line of the script changes one line, and the same steps change nothing", () => {
+    const once = text(setJobSteps(base, "b", [{ run: "make b\nmake c" }]));
+    expect(text(setJobSteps(once, "b", [{ run: "make b\nmake c" }]))).toBe(once);
+    const twice = text(setJobSteps(once, "b", [{ run: "make b\nmake d" }]));
+    expect(twice).toBe(once.replace("make c", "make d"));
   });
 });

@@ -4,7 +4,7 @@
  * order, quoting and formatting the person wrote survive. Pure: no I/O, runs in
  * the browser and in Node. Canvas positions are not part of the YAML.
  */
-export { readGraph, matrixSize, type GraphEdge, type GraphJob, type PipelineGraph, type ReadResult } from "./graph";
+export { readGraph, findPath, matrixSize, type GraphEdge, type GraphJob, type PipelineGraph, type ReadResult } from "./graph";
 export { addJob, connect, deleteJob, disconnect, setJobField, setJobSteps, type NeedsForm } from "./edits";
 export { renameJob } from "./rename";
 export { openPipeline, PipelineSession } from "./session";

@@ -3,12 +3,13 @@ import path from "node:path";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { parse } from "yaml";
-import { addJob, connect, deleteJob, disconnect, readGraph, renameJob, setJobField } from "./index";
-import { changedLines, edgesOf, reaches } from "./testing";
+import { addJob, connect, deleteJob, disconnect, readGraph, renameJob, setJobField, setJobSteps } from "./index";
+import { changedLines, edgesOf, lostComments, reaches } from "./testing";
 
 /**
  * Starting points with different styles: block, CRLF, flow lists, merge keys,
- * flow jobs, comments in lists, unindented lists, commented-out jobs, `|+`, empty.
+ * flow jobs, comments in lists, unindented lists, commented-out jobs, `|+`, empty,
+ * inline steps.
  */
 const STARTS = [
   "01-basic.yml",
@@ -21,6 +22,7 @@ const STARTS = [
   "23-commented-out-job.yml",
   "30-windows-runner-keep.yml",
   "33-empty-jobs.yml",
+  "34-flow-steps.yml",
 ].map((file) => readFileSync(path.join(import.meta.dirname, "corpus", file), "utf8"));
 
 /** Each start's graph as yaml.parse sees it, read once. */
@@ -30,7 +32,19 @@ const NAMES = ["build", "test", "lint", "x_1", "a-b", "deploy"];
 const VALID_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 const index = fc.nat(50);
+
+/** Scripts as the panel's code field sends them: one line or several, YAML-looking lines included. */
+const script = fc
+  .tuple(fc.array(fc.constantFrom("make", "npm test", 'echo "#1"', "  indented", "", "a: b", "- dash", "# shell comment", "${{ needs.build.outputs.v }}"), { minLength: 1, maxLength: 4 }), fc.boolean())
+  .map(([lines, newline]) => lines.join("\n") + (newline ? "\n" : ""));
+const stepData = fc.oneof(
+  fc.record({ run: script }),
+  fc.record({ name: fc.constantFrom("Build", "x: y", "'quoted'"), run: script }),
+  fc.constant({ uses: "checkout" }),
+);
+
 const op = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("steps" as const), j: index, steps: fc.array(stepData, { maxLength: 3 }) }) },
   fc.record({ kind: fc.constant("add" as const), id: fc.constantFrom(...NAMES), deploy: fc.boolean() }),
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("connect" as const), s: index, t: index }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("disconnect" as const), e: index, s: index, t: index }) },
@@ -92,6 +106,16 @@ function step(text: string, model: Model, action: Op): string {
     return result.text;
   }
   const id = pick(action.j);
+  if (action.kind === "steps") {
+    // Any script goes in, inline steps (`steps: [{ run: x }]`) included, and nothing else changes.
+    const result = setJobSteps(text, id, action.steps);
+    if (!result.ok) throw new Error(`${result.error.message}\n${text}`);
+    const [before, after] = [parse(text, { merge: true }).jobs, parse(result.text, { merge: true }).jobs];
+    same(after[id].steps, action.steps);
+    for (const other of jobs) if (other !== id) same(after[other], before[other]);
+    same(lostComments(text, result.text), []);
+    return result.text;
+  }
   if (action.kind === "rename") {
     const result = renameJob(text, id, action.to);
     same(result.ok, action.to === id || (VALID_ID.test(action.to) && !jobs.includes(action.to)));
@@ -123,7 +147,7 @@ function step(text: string, model: Model, action: Op): string {
   return result.text;
 }
 
-it("keeps the graph read from the YAML equal to an independent model over 1,000 random edit sequences", () => {
+it("keeps the graph read from the YAML equal to an independent model over 1,000 random edit sequences, scripts of several lines included", () => {
   fc.assert(
     fc.property(fc.nat(STARTS.length - 1), fc.array(op, { minLength: 1, maxLength: 5 }), (start, actions) => {
       let text = STARTS[start];

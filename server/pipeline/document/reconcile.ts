@@ -1,10 +1,11 @@
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, Scalar, visit } from "yaml";
 import type { Node, Pair, YAMLMap, YAMLSeq } from "yaml";
 import { commentLines } from "./comments";
+import { blockBody, type Detacher } from "./block-style";
 import { insertEntries, layoutOf, removeRun, type SpliceCtx } from "./collections";
-import { deepEqual, isPlainObject, keyOf, ownValue } from "./load";
+import { commonItems, deepEqual, isPlainObject, keyOf, ownValue } from "./load";
 import { quoteOf, renderAfterKey, renderBlock, renderInline, renderItem, type RenderHints } from "./render";
-import { EditConflict, indentLines, lineEnd, skipTrivia } from "./text";
+import { EditConflict, hasMultiline, indentLines, lineEnd, NeedsBlock, skipTrivia } from "./text";
 
 /**
  * Turns "the document should now hold this value" into the smallest set of text
@@ -27,6 +28,23 @@ export function reconcileRoot(ctx: SpliceCtx, next: unknown): void {
 
 function reconcile(ctx: SpliceCtx, node: unknown, next: unknown, holder: Holder): void {
   if (deepEqual(ownValue(node, ctx.doc, ctx.values), next)) return;
+  if (holder.kind !== "root" && !holder.parent.flow && isCollection(node) && node.flow && !ctx.inlineMultiline) {
+    // A flow collection in block context: patched in place, unless something in it cannot be written in flow.
+    const edits = ctx.edits.length;
+    const detached = new Set(ctx.detached);
+    try {
+      return reconcileValue(ctx, node, next, holder);
+    } catch (error) {
+      if (!(error instanceof NeedsBlock)) throw error;
+      ctx.edits.length = edits;
+      ctx.detached = detached;
+      return toBlock(ctx, node, next, holder);
+    }
+  }
+  reconcileValue(ctx, node, next, holder);
+}
+
+function reconcileValue(ctx: SpliceCtx, node: unknown, next: unknown, holder: Holder): void {
   if (isMap(node) && isPlainObject(next)) return reconcileMap(ctx, node, next, holder);
   if (next === null && holder.kind === "pair" && isCollection(node) && !node.flow && node.items.length > 0) {
     // `key:` with nothing under it is null: only the lines under the key go.
@@ -81,23 +99,6 @@ function reconcileSeq(ctx: SpliceCtx, seq: YAMLSeq, next: unknown[]): void {
   }
 }
 
-/** Longest common subsequence of two small lists, as index pairs. */
-function commonItems(a: unknown[], b: unknown[]): [number, number][] {
-  const table = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      table[i][j] = deepEqual(a[i], b[j]) ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
-    }
-  }
-  const out: [number, number][] = [];
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-    if (deepEqual(a[i], b[j]) && table[i][j] === table[i + 1][j + 1] + 1) out.push([i++, j++]);
-    else if (table[i + 1][j] >= table[i][j + 1]) i++;
-    else j++;
-  }
-  return out;
-}
-
 /** Calls `run(i, j)` for each maximal run of `false` in `flags`. */
 function runs(flags: boolean[], run: (i: number, j: number) => void): void {
   for (let i = 0; i < flags.length; i++) {
@@ -113,10 +114,15 @@ function replace(ctx: SpliceCtx, node: Node | null, next: unknown, holder: Holde
   if (node) detachSubtree(ctx, node);
   const { text, style } = ctx;
   const inFlow = holder.kind !== "root" && holder.parent.flow === true;
-  const hints: RenderHints = { quote: quoteOf(node), anchor: isAlias(node) ? undefined : node?.anchor, ...extra };
+  const multiline = hasMultiline(next) && !ctx.inlineMultiline;
+  if (inFlow && multiline) throw new NeedsBlock("a multi-line string in a flow collection");
+  // A multi-line string reads best as a `|` block, whatever quotes the value it replaces had.
+  const quote = typeof next === "string" && hasMultiline(next) ? undefined : quoteOf(node);
+  const hints: RenderHints = { quote, anchor: isAlias(node) ? undefined : node?.anchor, ...extra };
   if (isScalar(node) && node.type === Scalar.BLOCK_LITERAL && typeof next === "string" && replaceLiteralBody(ctx, node, next)) return;
-  // An empty `{}` or `[]` has no style worth keeping: what replaces it is written as usual.
-  const keepsFlow = isCollection(node) && node.flow === true && node.items.length > 0;
+  // An empty `{}` or `[]` has no style worth keeping: what replaces it is written as usual; nor has
+  // one whose new value holds a multi-line string, which flow could only show as escapes.
+  const keepsFlow = isCollection(node) && node.flow === true && node.items.length > 0 && !multiline;
   const spliceable = isAlias(node) || (isScalar(node) && !isBlockScalar(node)) || keepsFlow;
   if (node?.range && (inFlow || spliceable) && holder.kind !== "root") {
     const flow = inFlow || keepsFlow;
@@ -130,28 +136,59 @@ function replace(ctx: SpliceCtx, node: Node | null, next: unknown, holder: Holde
       return;
     }
   }
-  if (inFlow) throw new EditConflict("a value that does not fit in a flow collection");
+  if (inFlow) throw new NeedsBlock("a value that does not fit in a flow collection");
   if (holder.kind === "root") throw new EditConflict("a document that is not a mapping");
+  spliceValue(ctx, node, holder, holder.kind === "pair" ? renderAfterKey(next, style, hints) : renderItem(next, style, hints).map((line, i) => (i === 0 ? line.slice(1) : line)));
+}
+
+/**
+ * Writes a block value in place of `node`'s: right after `key:` or `-`, over
+ * every line up to the entry's end. `lines` are what follows the colon or dash,
+ * then the value's lines relative to the key's or dash's column.
+ */
+function spliceValue(ctx: SpliceCtx, node: Node | null, holder: Exclude<Holder, { kind: "root" }>, lines: string[], commentsFrom?: number): void {
+  const { text, style } = ctx;
   const layout = layoutOf(ctx, holder.parent);
   const index = holder.kind === "pair" ? holder.parent.items.indexOf(holder.pair) : holder.index;
   const entry = layout.entries[index];
   const closes = text[entry.end - 1] === "\n" ? style.eol : "";
-  // The new value starts right after `key:` or `-`, and takes every line up to the entry's end.
   let after = entry.textStart;
-  let lines: string[];
   if (holder.kind === "pair") {
     after = skipTrivia(text, (holder.pair.key as Node).range?.[1] ?? entry.textStart);
     if (text[after] !== ":") throw new EditConflict("a key without a colon");
-    lines = renderAfterKey(next, style, hints);
-  } else {
-    lines = renderItem(next, style, hints);
-    lines[0] = lines[0].slice(1);
   }
-  lines[0] += commentOnLine(text, after + 1, node);
-  // Comments further down the old value are put back under the new one.
-  const below = commentLines(text, lineEnd(text, after), entry.end, [node], layout.column, style.eol);
-  const insert = indentLines(lines, layout.column, style.eol) + (below ? style.eol + below.slice(0, -style.eol.length) : "") + closes;
+  const trailing = commentOnLine(text, after + 1, node);
+  // Comments further along the old value (inside a flow collection too) are put back under the new one.
+  const from = Math.max(commentsFrom ?? after + 1, trailing ? lineEnd(text, after) : 0);
+  const below = commentLines(text, from, entry.end, [node], layout.column, style.eol);
+  const first = [lines[0] + trailing, ...lines.slice(1)];
+  const insert = indentLines(first, layout.column, style.eol) + (below ? style.eol + below.slice(0, -style.eol.length) : "") + closes;
   ctx.edits.push({ from: after + 1, to: entry.end, insert });
+}
+
+/** A flow collection in block context rewritten in block style (see block-style.ts). */
+function toBlock(ctx: SpliceCtx, node: YAMLMap | YAMLSeq, next: unknown, holder: Exclude<Holder, { kind: "root" }>): void {
+  const { text, style } = ctx;
+  const [start, end] = node.range ?? [0, 0];
+  // Comments inside the brackets (`[ # why⏎ {run: x} ]`) open the block; those after it stay after it.
+  const inside = commentLines(text, start, end, [node], 0, style.eol)
+    .split(style.eol)
+    .filter((line) => line !== "")
+    .map((line) => line.trim());
+  const body = [...inside, ...blockBody(ctx, node, next, detacher(ctx))];
+  if (body.length === inside.length) throw new EditConflict("an empty value in block style");
+  const pad = (lines: string[], by: number) => lines.map((line) => (line === "" ? line : " ".repeat(by) + line));
+  const props = node.anchor ? ` &${node.anchor}` : "";
+  if (holder.kind === "pair") {
+    const by = isSeq(node) && !style.indentSeq ? 0 : style.indent;
+    return spliceValue(ctx, node, holder, [props, ...pad(body, by)], end);
+  }
+  const lines = props || inside.length > 0 ? [props, ...pad(body, 2)] : [` ${body[0]}`, ...pad(body.slice(1), 2)];
+  spliceValue(ctx, node, holder, lines, end);
+}
+
+function detacher(ctx: SpliceCtx): Detacher {
+  return { detach: (node) => detach(ctx, node), detachSubtree: (node) => detachSubtree(ctx, node) };
 }
 
 /** A `# comment` ending the line where a re-rendered value starts; it stays on that line. */

@@ -72,6 +72,8 @@ export interface RenderHints {
   flow?: boolean;
 }
 
+const KEEPS_BLANK_END = /(^|\n)[ \t]*\r?\n$/;
+
 /**
  * Lists of plain values read best inline (`needs: [a, b]`, `node: [18, 20]`),
  * everything else as blocks, which is how people write pipelines by hand.
@@ -87,6 +89,11 @@ function build(doc: Document, value: unknown, hints: RenderHints): Node {
     },
     Scalar(key, scalar) {
       if (hints.quote && key !== "key" && typeof scalar.value === "string") scalar.type = hints.quote;
+      // In flow, only a double-quoted string keeps its line breaks on one line (as `\n`). A string ending
+      // in blank lines would be a `|+` block, which takes in the blank lines that follow it in the file.
+      if (typeof scalar.value === "string" && ((hints.flow && /[\r\n]/.test(scalar.value)) || KEEPS_BLANK_END.test(scalar.value))) {
+        scalar.type = Scalar.QUOTE_DOUBLE;
+      }
     },
   });
   if (hints.anchor) node.anchor = hints.anchor;
@@ -122,14 +129,15 @@ export function renderInline(value: unknown, style: Style, hints: RenderHints & 
   seq.items.push(node);
   doc.contents = seq;
   const pad = style.flowPadding ? 2 : 1;
-  return lines(doc, style)[0].slice(pad, -pad);
+  const out = lines(doc, style);
+  return out.length === 1 ? out[0].slice(pad, -pad) : undefined;
 }
 
-/** `key: value` inside a flow mapping. */
-export function renderFlowPair(key: string, value: unknown, style: Style, hints: RenderHints = {}): string {
-  const inner = renderInline(Object.fromEntries([[key, value]]), style, { ...hints, flow: true }) ?? "";
+/** `key: value` inside a flow mapping, or undefined when it only fits on several lines. */
+export function renderFlowPair(key: string, value: unknown, style: Style, hints: RenderHints = {}): string | undefined {
+  const inner = renderInline(Object.fromEntries([[key, value]]), style, { ...hints, flow: true });
   const pad = style.flowPadding ? 2 : 1;
-  return inner.slice(pad, -pad);
+  return inner?.slice(pad, -pad);
 }
 
 /** Lines of `key: value` in block context, relative to the key's column. */

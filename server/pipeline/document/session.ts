@@ -13,20 +13,28 @@ import { renameJob } from "./rename";
  * writes `needs: build` again where the person wrote that, not `needs: [build]`.
  */
 export class PipelineSession {
-  private forms: Map<string, NeedsForm>;
+  /** The text the forms are read from, and the forms once read (on first use: opening parses nothing). */
+  private original: string;
+  private parsedForms: Map<string, NeedsForm> | null = null;
 
   constructor(private current: string) {
-    this.forms = needsForms(current);
+    this.original = current;
   }
 
   get text(): string {
     return this.current;
   }
 
+  private get forms(): Map<string, NeedsForm> {
+    this.parsedForms ??= needsForms(this.original);
+    return this.parsedForms;
+  }
+
   /** The person typed in the YAML view: their text becomes the new original. */
   setText(text: string): void {
     this.current = text;
-    this.forms = needsForms(text);
+    this.original = text;
+    this.parsedForms = null;
   }
 
   read(): ReadResult {

@@ -12,6 +12,23 @@ export interface TextEdit {
 /** Thrown when two splices would touch the same text; the edit is then refused. */
 export class EditConflict extends Error {}
 
+/**
+ * Thrown where a value cannot be written inside a flow collection as people
+ * would read it (a multi-line script in `steps: [{ run: x }]`). The nearest
+ * flow collection in block context catches it and is rewritten in block style;
+ * with none (a document written all in flow), the edit is retried with such
+ * strings quoted on one line.
+ */
+export class NeedsBlock extends EditConflict {}
+
+/** True when a string somewhere in `value` spans several lines. */
+export function hasMultiline(value: unknown): boolean {
+  if (typeof value === "string") return /[\r\n]/.test(value);
+  if (Array.isArray(value)) return value.some(hasMultiline);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasMultiline);
+  return false;
+}
+
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   // Insertions at a position go before a deletion starting there, else keep call order.
   const sorted = edits
