@@ -74,8 +74,8 @@ function fittedViewport(ids: string[], positions: Positions, size: Size): Viewpo
  * The pipeline as a graph: drag nodes, draw `needs` from a job's right handle to another's left one.
  *
  * The canvas is measured before React Flow is created, so its first render is
- * already the fitted view with every node's size known: the nodes in view are
- * drawn once, not drawn, measured, fitted and drawn again.
+ * already the view it opens with, every node's size and handles known: the
+ * nodes in view are drawn once, not drawn, measured, fitted and drawn again.
  */
 export function PipelineCanvas(props: Props) {
   const wrapper = useRef<HTMLDivElement>(null);
