@@ -1,8 +1,5 @@
-import { TRPCError } from "@trpc/server";
-import { createHttpContext } from "@/server/api/http-context";
-import { createCaller } from "@/server/api/root";
 import { readJobLog } from "@/server/services/job-logs";
-import { errorResponse, jobScope } from "@/server/services/live-events";
+import { readableJob } from "../readable-job";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -12,15 +9,9 @@ const PAGE = 5_000;
 /** The whole log of a job as plain text, streamed page by page so a log of millions of lines never sits in memory. */
 export async function GET(request: Request, { params }: { params: Promise<{ jobId: string }> }) {
   const { jobId } = await params;
-  const ctx = await createHttpContext(request);
-  if (!ctx.user) return errorResponse(new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "Sign in first." }));
-  const job = await jobScope(ctx.db, jobId);
-  if (!job) return new Response("This job does not exist.\n", { status: 404 });
-  try {
-    await createCaller(ctx).runs.get({ projectId: job.projectId, runId: job.runId });
-  } catch (error) {
-    return errorResponse(error);
-  }
+  const readable = await readableJob(request, jobId);
+  if (readable instanceof Response) return readable;
+  const { ctx, job } = readable;
   const scope = { projectId: job.projectId, runId: job.runId, jobId };
   const encoder = new TextEncoder();
   let next = 0;

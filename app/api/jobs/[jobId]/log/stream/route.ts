@@ -1,8 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { readJobLog, type LogLine } from "@/server/services/job-logs";
-import { createHttpContext } from "@/server/api/http-context";
-import { createCaller } from "@/server/api/root";
-import { errorResponse, jobScope, liveEvents, serialQueue, sseResponse, TERMINAL_JOB_STATUSES, type JobLogEvent } from "@/server/services/live-events";
+import { readableJob } from "../readable-job";
+import { liveEvents, serialQueue, sseResponse, TERMINAL_JOB_STATUSES, type JobLogEvent } from "@/server/services/live-events";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -17,15 +15,9 @@ const PAGE = 5_000;
  */
 export async function GET(request: Request, { params }: { params: Promise<{ jobId: string }> }) {
   const { jobId } = await params;
-  const ctx = await createHttpContext(request);
-  if (!ctx.user) return errorResponse(new TRPCError({ code: "UNAUTHORIZED", message: ctx.authError ?? "Sign in first." }));
-  const job = await jobScope(ctx.db, jobId);
-  if (!job) return new Response("This job does not exist.\n", { status: 404 });
-  try {
-    await createCaller(ctx).runs.get({ projectId: job.projectId, runId: job.runId });
-  } catch (error) {
-    return errorResponse(error);
-  }
+  const readable = await readableJob(request, jobId);
+  if (readable instanceof Response) return readable;
+  const { ctx, job } = readable;
   const resumeAt = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("from");
   const from = Math.max(0, Math.floor(Number(resumeAt) || 0));
   const scope = { projectId: job.projectId, runId: job.runId, jobId };
