@@ -66,21 +66,25 @@ export async function startBoss(connectionString: string): Promise<PgBoss> {
   return boss;
 }
 
-const knownQueues = new Map<string, Promise<void>>();
+/** Per pg-boss (one database each): a process that talks to several databases, as tests and benches do, creates the queues in each. */
+const knownQueues = new WeakMap<PgBoss, Map<string, Promise<void>>>();
 
 /**
- * Queues must exist before jobs are sent to them; created once per process.
+ * Queues must exist before jobs are sent to them (pg-boss drops a job sent to
+ * a missing queue without a word); created once per database and process.
  * Concurrent callers share one attempt: two create_queue calls for the same
  * name deadlock in PostgreSQL (each waits on the other's row in
  * pgboss.queue and lock on it), which a burst of first runs would hit.
  */
 export async function ensureQueues(boss: PgBoss, names: string[]): Promise<void> {
+  let queues = knownQueues.get(boss);
+  if (!queues) knownQueues.set(boss, (queues = new Map()));
   for (const name of names) {
-    let known = knownQueues.get(name);
+    let known = queues.get(name);
     if (!known) {
-      known = createQueueOnce(boss, name);
-      knownQueues.set(name, known);
-      known.catch(() => knownQueues.delete(name));
+      const created = createQueueOnce(boss, name);
+      queues.set(name, (known = created));
+      created.catch(() => queues.delete(name));
     }
     await known;
   }
