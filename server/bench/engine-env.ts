@@ -102,6 +102,7 @@ export async function withEngineBench<T>(body: (bench: EngineBench) => Promise<T
     });
   } finally {
     await Promise.all(children.map(stopChild));
+    if (process.env.BENCH_PG_STATS) await printStatements(sql);
     await sql.end({ timeout: 5 });
     await pg.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -141,6 +142,14 @@ async function withStatements(pg: { url: string; stop: () => Promise<void> }, st
   await again`create extension if not exists pg_stat_statements`;
   await again.end();
   return restarted;
+}
+
+/** The statements the database spent most time on, with calls and time per call, on stderr. */
+async function printStatements(sql: postgres.Sql) {
+  const rows = await sql<{ calls: string; total_ms: number; query: string }[]>`
+    select calls, round(total_exec_time::numeric, 1)::float8 as total_ms, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 160) as query
+    from pg_stat_statements order by total_exec_time desc limit 40`;
+  for (const row of rows) process.stderr.write(`${String(row.total_ms).padStart(10)} ms ${row.calls.padStart(8)} calls  ${row.query}\n`);
 }
 
 async function cloneRuns(sql: postgres.Sql, templateRunId: string, count: number): Promise<string[]> {

@@ -1,6 +1,7 @@
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
+import superjson from "superjson";
 import type { Database } from "@/db/client";
 import { deployments, jobs, projects, runs } from "@/db/schema";
 
@@ -395,5 +396,59 @@ export function serialQueue() {
     const result = tail.then(task);
     tail = result.catch(() => undefined);
     return result;
+  };
+}
+
+export type SnapshotStream = {
+  /** Asks for a fresh snapshot; a burst of asks within the coalescing time becomes one event. */
+  schedule: () => void;
+  /** Sends the snapshot read before subscribing, then one more (a change may have come in between). */
+  start: () => Promise<void>;
+  /** Runs `task` in the stream's order (after any snapshot being sent). */
+  serial: <T>(task: () => Promise<T>) => Promise<T>;
+};
+
+/**
+ * A stream of snapshots of one thing (a run, a deployment, a board) as
+ * `event` events, each `superjson.serialize`d: re-read on every change,
+ * at most one per `coalesceMs`. A failing read sends `failure` with its
+ * message and ends the stream (losing access ends it).
+ */
+export function snapshotStream<T>(out: SseWriter, o: { event: string; coalesceMs: number; first: T; snapshot: () => Promise<T> }): SnapshotStream {
+  const serial = serialQueue();
+  let timer: NodeJS.Timeout | null = null;
+  let lastSent = 0;
+  const push = (data: T) => {
+    lastSent = Date.now();
+    return out.send(o.event, superjson.serialize(data));
+  };
+  const refresh = () =>
+    serial(async () => {
+      if (out.closed) return;
+      try {
+        await push(await o.snapshot());
+      } catch (error) {
+        await out.send("failure", { message: (error as Error).message });
+        out.close();
+      }
+    });
+  const schedule = () => {
+    if (timer || out.closed) return;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void refresh();
+      },
+      Math.max(0, lastSent + o.coalesceMs - Date.now()),
+    );
+  };
+  out.onClose(() => timer && clearTimeout(timer));
+  return {
+    schedule,
+    serial,
+    start: async () => {
+      await serial(() => push(o.first));
+      schedule();
+    },
   };
 }

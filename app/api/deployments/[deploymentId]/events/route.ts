@@ -1,11 +1,10 @@
 import { TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { createHttpContext } from "@/server/api/http-context";
 import { createCaller } from "@/server/api/root";
 import { readSettings } from "@/server/config/settings";
 import type { VersionMetrics } from "@/server/deploy/types";
 import type { MetricsSample } from "@/server/schemas/deployment";
-import { deploymentScope, errorResponse, liveEvents, serialQueue, sseResponse } from "@/server/services/live-events";
+import { deploymentScope, errorResponse, liveEvents, snapshotStream, sseResponse } from "@/server/services/live-events";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -42,36 +41,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ depl
   const routerUrl = `http://127.0.0.1:${readSettings().SLIPWAY_ROUTER_PORT}`;
 
   return sseResponse(request, async (out) => {
-    const serial = serialQueue();
-    let timer: NodeJS.Timeout | null = null;
-    let lastSent = 0;
-
-    const push = (data: Awaited<ReturnType<typeof snapshot>>) => {
-      lastSent = Date.now();
-      return out.send("deployment", superjson.serialize(data));
-    };
-    const refresh = () =>
-      serial(async () => {
-        if (out.closed) return;
-        try {
-          await push(await snapshot());
-        } catch (error) {
-          await out.send("failure", { message: (error as Error).message });
-          out.close();
-        }
-      });
-    const schedule = () => {
-      if (timer || out.closed) return;
-      timer = setTimeout(
-        () => {
-          timer = null;
-          void refresh();
-        },
-        Math.max(0, lastSent + COALESCE_MS - Date.now()),
-      );
-    };
+    const stream = snapshotStream(out, { event: "deployment", coalesceMs: COALESCE_MS, first, snapshot });
     const sample = () =>
-      serial(async () => {
+      stream.serial(async () => {
         if (out.closed) return;
         try {
           const response = await fetch(`${routerUrl}/metrics/${scope.environmentId}?window=${METRICS_WINDOW_SECONDS}`, { signal: AbortSignal.timeout(1_500) });
@@ -82,15 +54,13 @@ export async function GET(request: Request, { params }: { params: Promise<{ depl
         }
       });
 
-    out.onClose(liveEvents().subscribeDeployment(deploymentId, schedule));
-    out.onClose(() => timer && clearTimeout(timer));
+    out.onClose(liveEvents().subscribeDeployment(deploymentId, stream.schedule));
     if (routed) {
       const metrics = setInterval(() => void sample(), METRICS_EVERY_MS);
       out.onClose(() => clearInterval(metrics));
     }
     await liveEvents().ready();
-    await serial(() => push(first));
-    schedule();
+    await stream.start();
     if (routed) void sample();
   });
 }

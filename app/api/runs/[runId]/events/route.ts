@@ -1,9 +1,8 @@
 import { TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { createHttpContext } from "@/server/api/http-context";
 import { createCaller } from "@/server/api/root";
 import { listArtifacts } from "@/server/services/artifacts";
-import { errorResponse, liveEvents, runScope, serialQueue, sseResponse } from "@/server/services/live-events";
+import { errorResponse, liveEvents, runScope, snapshotStream, sseResponse } from "@/server/services/live-events";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -36,37 +35,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ runI
   }
 
   return sseResponse(request, async (out) => {
-    const serial = serialQueue();
-    let timer: NodeJS.Timeout | null = null;
-    let lastSent = 0;
-
-    const push = (data: Awaited<ReturnType<typeof snapshot>>) => {
-      lastSent = Date.now();
-      return out.send("run", superjson.serialize(data));
-    };
-    const refresh = () =>
-      serial(async () => {
-        if (out.closed) return;
-        try {
-          await push(await snapshot());
-        } catch (error) {
-          await out.send("failure", { message: (error as Error).message });
-          out.close();
-        }
-      });
-    const schedule = () => {
-      if (timer || out.closed) return;
-      timer = setTimeout(() => {
-        timer = null;
-        void refresh();
-      }, Math.max(0, lastSent + COALESCE_MS - Date.now()));
-    };
-
-    out.onClose(liveEvents().subscribeRun(runId, schedule));
-    out.onClose(() => timer && clearTimeout(timer));
+    const stream = snapshotStream(out, { event: "run", coalesceMs: COALESCE_MS, first, snapshot });
+    out.onClose(liveEvents().subscribeRun(runId, stream.schedule));
     await liveEvents().ready();
-    // The first snapshot was read before listening; one more after catches a change in between.
-    await serial(() => push(first));
-    schedule();
+    await stream.start();
   });
 }

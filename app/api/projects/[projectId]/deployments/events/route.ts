@@ -1,8 +1,7 @@
 import { TRPCError } from "@trpc/server";
-import superjson from "superjson";
 import { createHttpContext } from "@/server/api/http-context";
 import { createCaller } from "@/server/api/root";
-import { deploymentScope, errorResponse, isUuid, liveEvents, serialQueue, sseResponse } from "@/server/services/live-events";
+import { deploymentScope, errorResponse, isUuid, liveEvents, snapshotStream, sseResponse } from "@/server/services/live-events";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -33,36 +32,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
   }
 
   return sseResponse(request, async (out) => {
-    const serial = serialQueue();
-    let timer: NodeJS.Timeout | null = null;
-    let lastSent = 0;
+    const stream = snapshotStream(out, { event: "board", coalesceMs: COALESCE_MS, first, snapshot });
     // Notices name a deployment only: remember which ones are this project's.
     const ours = new Map<string, boolean>();
 
-    const push = (data: Awaited<ReturnType<typeof snapshot>>) => {
-      lastSent = Date.now();
-      return out.send("board", superjson.serialize(data));
-    };
-    const refresh = () =>
-      serial(async () => {
-        if (out.closed) return;
-        try {
-          await push(await snapshot());
-        } catch (error) {
-          await out.send("failure", { message: (error as Error).message });
-          out.close();
-        }
-      });
-    const schedule = () => {
-      if (timer || out.closed) return;
-      timer = setTimeout(
-        () => {
-          timer = null;
-          void refresh();
-        },
-        Math.max(0, lastSent + COALESCE_MS - Date.now()),
-      );
-    };
     const belongs = async (deploymentId: string) => {
       if (!ours.has(deploymentId)) {
         if (ours.size > 5_000) ours.clear();
@@ -73,15 +46,12 @@ export async function GET(request: Request, { params }: { params: Promise<{ proj
 
     out.onClose(
       liveEvents().subscribeAllDeployments(async (event) => {
-        if (event.kind === "resync" || (await belongs(event.deploymentId))) schedule();
+        if (event.kind === "resync" || (await belongs(event.deploymentId))) stream.schedule();
       }),
     );
-    const health = setInterval(schedule, HEALTH_EVERY_MS);
+    const health = setInterval(stream.schedule, HEALTH_EVERY_MS);
     out.onClose(() => clearInterval(health));
-    out.onClose(() => timer && clearTimeout(timer));
     await liveEvents().ready();
-    // The first board was read before listening; one more after catches a change in between.
-    await serial(() => push(first));
-    schedule();
+    await stream.start();
   });
 }
