@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { stopRecordedInstances } from "../../workers/targets/local-processes";
 import { startOidcProvider } from "./oidc-provider";
 import { baseURL, chromiumMissingReason, e2e, oidcIssuer } from "./settings";
 
@@ -39,6 +40,7 @@ export default async function globalSetup() {
 
   return async () => {
     await stop(server);
+    await stopRecordedInstances(dataDir);
     await stopOidc();
     rmSync(dataDir, { recursive: true, force: true });
   };

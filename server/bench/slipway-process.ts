@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { freePort } from "@/server/config/ports";
+import { stopRecordedInstances } from "@/workers/targets/local-processes";
 
 export type RunningSlipway = { child: ChildProcess; port: number; stop: () => Promise<void> };
 
@@ -20,12 +21,15 @@ export async function spawnSlipway(dataDir: string, extraEnv: Record<string, str
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const stop = () =>
-    new Promise<void>((resolve) => {
+  const stop = async () => {
+    await new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
     });
+    // The demo's deployments outlive Slipway on purpose; the bench's folder is thrown away.
+    await stopRecordedInstances(dataDir);
+  };
   return { child, port, stop };
 }
 

@@ -8,12 +8,11 @@ import type { LocalTargetConfig } from "@/server/schemas/target";
 import { extractBlob } from "@/server/services/artifacts";
 import { httpProbe, sleep, waitReadyByProbing } from "./probe";
 import { RouterTraffic } from "./router-backed";
+import { isAlive, localTargetsDir, signalGroup, type InstanceRecord } from "./local-processes";
 import type { DeployTarget, ReleaseRef, TargetContext } from "./types";
 
 /** Between SIGTERM and SIGKILL: long enough for a server to close its connections. */
 const STOP_GRACE_MS = 5_000;
-
-type InstanceRecord = { id: string; version: string; releaseId: string; deploymentId: string; pid: number; port: number; cwd: string; startedAt: string };
 
 /**
  * Instances as child processes of a command on this machine (for machines without Docker,
@@ -37,7 +36,7 @@ class LocalTarget implements DeployTarget {
     private readonly ctx: TargetContext,
     private readonly config: LocalTargetConfig,
   ) {
-    this.dir = path.join(ctx.dataDir, "targets", "local", ctx.environmentId);
+    this.dir = path.join(localTargetsDir(ctx.dataDir), ctx.environmentId);
     this.router = new RouterTraffic(ctx.db, ctx.environmentId, ctx.routerUrl, config.listenPort);
   }
 
@@ -174,7 +173,7 @@ class LocalTarget implements DeployTarget {
   /** The release's artifact unpacked once per digest (into a temporary folder, then renamed, so a half-unpacked one is never used). */
   private async releaseDir(image: string): Promise<string> {
     const digest = image.startsWith("artifact:") ? image.slice("artifact:".length) : null;
-    const releases = path.join(this.ctx.dataDir, "targets", "local", "releases");
+    const releases = path.join(localTargetsDir(this.ctx.dataDir), "releases");
     const dest = path.join(releases, digest ? digest.replace(/[^0-9a-z]/gi, "_") : "no-artifact");
     if (await stat(dest).catch(() => null)) return dest;
     const tmp = `${dest}.tmp-${randomBytes(4).toString("hex")}`;
@@ -190,20 +189,3 @@ class LocalTarget implements DeployTarget {
 }
 
 const urlOf = (record: InstanceRecord) => `http://127.0.0.1:${record.port}`;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group is already gone.
-  }
-}

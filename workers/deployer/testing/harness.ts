@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +19,7 @@ import { setTargetSettings } from "@/server/services/targets-config";
 import { actorFor, createProjectAs, createUser } from "@/server/testing/fixtures";
 import { createAdminServer, listenAdmin } from "@/workers/router/admin";
 import { startRouter, type Router } from "@/workers/router/router";
+import { stopRecordedInstances } from "@/workers/targets/local-processes";
 import { registerDeployer, type Deployer, type DeployerOptions } from "../deployer";
 
 /** The node web app the local target runs in tests and benchmarks. */
@@ -105,7 +106,7 @@ export class DeployWorld {
     for (const listen of this.listens) await listen.end();
     if (this.admin) await new Promise((resolve) => this.admin!.close(resolve));
     await this.router?.close();
-    await killLocalInstances(this.dataDir);
+    await stopRecordedInstances(this.dataDir, 0);
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
@@ -142,20 +143,6 @@ export class DeployWorld {
 }
 
 /** The local target's instances outlive their deployments by design; a test run must not leave them behind. */
-async function killLocalInstances(dataDir: string): Promise<void> {
-  const root = path.join(dataDir, "targets", "local");
-  for (const env of await readdir(root).catch(() => [] as string[])) {
-    for (const name of (await readdir(path.join(root, env)).catch(() => [] as string[])).filter((n) => n.endsWith(".json"))) {
-      const { pid } = JSON.parse(await readFile(path.join(root, env, name), "utf8")) as { pid: number };
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }
-  }
-}
-
 const ENDED = new Set(["succeeded", "rolled_back", "aborted", "failed"]);
 
 /** Polls the deployment until `until` holds (by default: it ended). */
