@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { desc, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { pipelineRevisions, projectPipelineSettings, type Project } from "@/db/schema";
@@ -19,9 +20,24 @@ export type PipelineView = {
   diagnostics: Diagnostic[];
 };
 
+/** Recent verdicts by the text's hash: the editor and the pipeline page ask about the same text again and again, and a large one takes a few hundred milliseconds to check. */
+const verdicts = new Map<string, Diagnostic[]>();
+const VERDICTS_KEPT = 100;
+
 export function validatePipeline(yaml: string): Diagnostic[] {
+  const key = createHash("sha256").update(yaml).digest("base64");
+  const known = verdicts.get(key);
+  if (known) {
+    // Most recently used last, so the oldest is the one dropped.
+    verdicts.delete(key);
+    verdicts.set(key, known);
+    return known;
+  }
   const parsed = parsePipeline(yaml);
-  return parsed.ok ? parsed.warnings : [...parsed.errors, ...parsed.warnings];
+  const verdict = parsed.ok ? parsed.warnings : [...parsed.errors, ...parsed.warnings];
+  verdicts.set(key, verdict);
+  if (verdicts.size > VERDICTS_KEPT) verdicts.delete(verdicts.keys().next().value!);
+  return verdict;
 }
 
 /** The project's current pipeline: its latest revision, or `.slipway.yml` at the head of the default branch. */
