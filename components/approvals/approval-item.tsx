@@ -13,7 +13,7 @@ export type ApprovalItemData = RouterOutputs["approvals"]["inbox"]["items"][numb
 
 const short = (sha: string) => sha.slice(0, 7);
 
-/** "in 2 h 13 min", "in 4 min", "expired": the time left before the request is rejected. */
+/** "in 3 days 4 h", "in 2 h 13 min", "in 4 min", "expired": the time left before the request is rejected. */
 export function timeLeft(expiresAt: Date, now: number): string {
   const ms = expiresAt.getTime() - now;
   if (ms <= 0) return "expired";
@@ -21,7 +21,7 @@ export function timeLeft(expiresAt: Date, now: number): string {
   if (minutes < 60) return `in ${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `in ${hours} h ${minutes % 60} min`;
-  return `in ${Math.floor(hours / 24)} days`;
+  return `in ${Math.floor(hours / 24)} days ${hours % 24} h`;
 }
 
 const jobBadge = (status: string) => (status === "succeeded" ? "badge ok" : ["failed", "cancelled"].includes(status) ? "badge bad" : "badge");
@@ -43,7 +43,7 @@ export function ApprovalItem({
 }: {
   item: ApprovalItemData;
   decidable: boolean;
-  /** Why the person may not decide it (shown instead of the buttons). */
+  /** Why the person may not decide it (shown beside disabled buttons). */
   refusal?: string | null;
   selected?: boolean;
   onSelect?: (selected: boolean) => void;
@@ -65,6 +65,7 @@ export function ApprovalItem({
   const input = { projectId: item.project.id, requestId: item.id };
   const required = new Set(item.requiredChecks);
   const titleId = `approval-${item.id}`;
+  const refusalId = `approval-${item.id}-refusal`;
 
   return (
     <article className={`card stack ${styles.item} ${highlighted ? styles.highlighted : ""}`} aria-labelledby={titleId} data-testid="approval-item" data-request-id={item.id}>
@@ -100,6 +101,22 @@ export function ApprovalItem({
               <>First deployment here: {item.changes.to.version} ({short(item.changes.to.commitSha)})</>
             )}
           </p>
+          {item.changes.direction === "back" && (
+            <p className="small" style={{ margin: 0 }}>
+              Going back: these commits leave {item.environment.name}.
+            </p>
+          )}
+          {item.changes.commits.length > 0 && (
+            <ul className={`small ${styles.commits}`} data-testid="approval-commits">
+              {item.changes.commits.map((c) => (
+                <li key={c.sha} title={c.sha}>
+                  <code>{short(c.sha)}</code> {c.subject || <span className="muted">release {c.version}</span>}
+                  {c.author && <span className="muted"> · {c.author}</span>}
+                </li>
+              ))}
+              {!item.changes.complete && <li className="muted">and earlier commits</li>}
+            </ul>
+          )}
           <p className="small" style={{ margin: 0 }}>
             Authors: {item.changes.authors.length ? item.changes.authors.join(", ") : <span className="muted">not known</span>}
           </p>
@@ -177,12 +194,24 @@ export function ApprovalItem({
               Reject
             </button>
           </div>
-          <FormError message={error ? readableMessage(error) : null} />
+          <FormError message={error ? `${approve.error ? "Not approved" : "Not rejected"}: ${readableMessage(error)}` : null} />
         </div>
       ) : refusal ? (
-        <p className="notice" role="note" style={{ margin: 0 }}>
-          {refusal}
-        </p>
+        <div className="stack">
+          <p className="notice" role="note" id={refusalId} style={{ margin: 0 }}>
+            {refusal}
+          </p>
+          {item.status === "pending" && (
+            <div className="row">
+              <button type="button" className="primary" disabled aria-describedby={refusalId}>
+                Approve
+              </button>
+              <button type="button" className="danger" disabled aria-describedby={refusalId}>
+                Reject
+              </button>
+            </div>
+          )}
+        </div>
       ) : null}
     </article>
   );

@@ -46,7 +46,8 @@ export function InboxPage() {
   const bulk = trpc.approvals.bulkApprove.useMutation();
 
   const items = useMemo(() => inbox.data?.items ?? [], [inbox.data]);
-  const inInbox = focusId ? items.some((i) => i.id === focusId) : true;
+  const waiting = useMemo(() => inbox.data?.waitingForOthers ?? [], [inbox.data]);
+  const inInbox = focusId ? items.some((i) => i.id === focusId) || waiting.some((i) => i.id === focusId) : true;
   const focused = trpc.approvals.get.useQuery({ projectId: focusProject ?? "", requestId: focusId ?? "" }, { enabled: !!focusId && !!focusProject && !inInbox && !inbox.isPending });
 
   useEffect(() => {
@@ -165,6 +166,20 @@ export function InboxPage() {
           onDecided={setNotice}
         />
       ))}
+
+      {waiting.length > 0 && (
+        <section aria-labelledby="waiting-for-others" className="stack">
+          <h2 id="waiting-for-others" style={{ margin: "1rem 0 0" }}>
+            Waiting for someone else
+          </h2>
+          <p className="muted small" style={{ margin: 0 }}>
+            You approve in these stages, but not these requests: each says why.
+          </p>
+          {waiting.map((item) => (
+            <ApprovalItem key={item.id} item={item} decidable={false} refusal={item.refusal} highlighted={item.id === focusId} now={now} />
+          ))}
+        </section>
+      )}
     </div>
   );
 }

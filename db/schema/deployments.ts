@@ -29,6 +29,8 @@ export type ReleaseChanges = {
   fromSha: string | null;
   authors: string[];
   files: string[];
+  /** The commits, newest first, at most 50 (absent on releases made before they were kept). */
+  commits?: { sha: string; subject: string; author: string; email: string }[];
   /** Where the lists came from: the repository's history, or the run's trigger event when the history could not be read. */
   source: "git" | "event" | "none";
 };

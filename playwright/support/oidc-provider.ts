@@ -3,8 +3,9 @@ import Provider from "oidc-provider";
 import { baseURL, e2e, oidcIssuer } from "./settings";
 
 /**
- * A real OpenID provider on localhost (oidc-provider) with one person in it.
- * Its development login page accepts any password. Like many real providers,
+ * A real OpenID provider on localhost (oidc-provider) with Rita and the people of
+ * `e2e.ssoPeople` in it, told apart by the login typed on its development login
+ * page, which accepts any password. Like many real providers,
  * it puts email and name only in the userinfo answer, not in the ID token.
  */
 export async function startOidcProvider(): Promise<() => Promise<void>> {
@@ -21,7 +22,10 @@ export async function startOidcProvider(): Promise<() => Promise<void>> {
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
     findAccount: async (_ctx, sub) => ({
       accountId: sub,
-      claims: async () => ({ sub, email: e2e.sso.email, email_verified: true, name: e2e.sso.name }),
+      claims: async () => {
+        const person = e2e.ssoPeople[sub] ?? e2e.sso;
+        return { sub, email: person.email, email_verified: true, name: person.name };
+      },
     }),
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ["e2e-cookie-key"] },

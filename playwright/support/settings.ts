@@ -9,6 +9,14 @@ export const e2e = {
   adminEmail: "admin@e2e.test",
   adminPassword: "e2e-admin-password",
   sso: { login: "rita", email: "rita.manager@e2e.test", name: "Rita Manager", buttonLabel: "Test SSO" },
+  /** More people in the SSO provider, by the login typed on its page (any other login is Rita). */
+  ssoPeople: {
+    dana: { email: "dana.developer@e2e.test", name: "Dana Developer" },
+    arlo: { email: "arlo.author@e2e.test", name: "Arlo Author" },
+    mira: { email: "mira.maintainer@e2e.test", name: "Mira Maintainer" },
+  } as Record<string, { email: string; name: string }>,
+  /** Router ports the approval journeys' own projects serve their environments on (E2E_TARGET_PORTS, e.g. "3824,3825,3826"). */
+  targetPorts: (process.env.E2E_TARGET_PORTS ?? "3224,3225,3226").split(",").map(Number),
   chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
 };
 

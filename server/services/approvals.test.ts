@@ -14,6 +14,7 @@ import {
   type Environment,
   type Project,
   type Release,
+  type ReleaseChanges,
   type User,
 } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
@@ -71,7 +72,10 @@ async function world(): Promise<World> {
 
 let runNumber = 0;
 /** A release made by a run of `branch` (triggered by the developer), with its jobs' results and the commit authors. */
-async function releaseOf(w: World, opts: { branch?: string | null; tag?: string | null; jobs?: Record<string, string>; authors?: string[]; revision?: string | null } = {}): Promise<Release> {
+async function releaseOf(
+  w: World,
+  opts: { branch?: string | null; tag?: string | null; jobs?: Record<string, string>; authors?: string[]; revision?: string | null; commits?: ReleaseChanges["commits"]; files?: string[] } = {},
+): Promise<Release> {
   const commitSha = randomBytes(20).toString("hex");
   const [run] = await t.db
     .insert(runs)
@@ -99,7 +103,7 @@ async function releaseOf(w: World, opts: { branch?: string | null; tag?: string 
     commitSha,
     runId: run.id,
     pipelineRevisionId: opts.revision === undefined ? null : opts.revision,
-    changes: { previousReleaseId: null, previousVersion: null, fromSha: null, authors: opts.authors ?? [developer.email], files: ["src/app.ts"], source: "event" },
+    changes: { previousReleaseId: null, previousVersion: null, fromSha: null, authors: opts.authors ?? [developer.email], files: opts.files ?? ["src/app.ts"], commits: opts.commits, source: "event" },
   });
 }
 
@@ -568,6 +572,56 @@ describe("the inbox", () => {
     expect((await inboxIn(admin, w1, w2)).map((i) => i.release.version)).toEqual([r3.version, r1.version]);
     const total = await listInbox(t.db, admin, { limit: 1 });
     expect([total.items.length, total.total >= 2]).toEqual([1, true]);
+  });
+
+  it("shows the commits and files since what runs there now, and apart, the requests an approver may not decide, with why", async () => {
+    const w = await world();
+    await protect(w, w.prod, { stages: [rmStage()] });
+    const sha = () => randomBytes(20).toString("hex");
+    const live = await releaseOf(w, { commits: [{ sha: sha(), subject: "Already live", author: "Dev", email: developer.email }], files: ["old.ts"] });
+    await markLive(t.db, { projectId: w.project.id, environmentId: w.prod.id, releaseId: live.id });
+    const first = sha();
+    const a = await releaseOf(w, { commits: [{ sha: first, subject: "Add the checkout", author: "Dev", email: developer.email }], files: ["src/a.ts"] });
+    const second = sha();
+    const b = await releaseOf(w, { authors: [developer.email, rm1.email], commits: [{ sha: second, subject: "Fix the totals", author: "RM One", email: rm1.email }], files: ["src/b.ts", "src/a.ts"] });
+    await deployAs(developer, w, w.prod, b);
+
+    const [item] = await inboxIn(rm2, w);
+    expect(item.changes).toMatchObject({
+      from: { version: live.version },
+      to: { version: b.version },
+      direction: "forward",
+      commits: [
+        { sha: second, subject: "Fix the totals", author: "RM One", version: b.version },
+        { sha: first, subject: "Add the checkout", author: "Dev", version: a.version },
+      ],
+      complete: true,
+      files: ["src/a.ts", "src/b.ts"],
+      fileCount: 2,
+    });
+
+    // rm1 wrote a commit of it: not rm1's to decide, and shown apart with the reason.
+    const forRm1 = await listInbox(t.db, rm1, { limit: 1000 });
+    expect(forRm1.items.filter((i) => i.project.id === w.project.id)).toEqual([]);
+    expect(forRm1.waitingForOthers.filter((i) => i.project.id === w.project.id)).toEqual([
+      expect.objectContaining({ id: item.id, refusal: "You authored a commit in this change set, so separation of duties does not let you approve it." }),
+    ]);
+    // Someone who does not approve in this stage is not shown it at all.
+    const forDeveloper = await listInbox(t.db, developer, { limit: 1000 });
+    expect([...forDeveloper.items, ...forDeveloper.waitingForOthers].filter((i) => i.project.id === w.project.id)).toEqual([]);
+  });
+
+  it("going back to an older release lists the commits that would leave", async () => {
+    const w = await world();
+    await protect(w, w.prod, { stages: [rmStage()] });
+    const older = await releaseOf(w, { commits: [{ sha: randomBytes(20).toString("hex"), subject: "Old work", author: "Dev", email: developer.email }] });
+    const leaving = randomBytes(20).toString("hex");
+    const newer = await releaseOf(w, { commits: [{ sha: leaving, subject: "New work", author: "Dev", email: developer.email }] });
+    await markLive(t.db, { projectId: w.project.id, environmentId: w.prod.id, releaseId: newer.id });
+    await deployAs(developer, w, w.prod, older);
+
+    const [item] = await inboxIn(rm2, w);
+    expect(item.changes).toMatchObject({ from: { version: newer.version }, to: { version: older.version }, direction: "back", commits: [{ sha: leaving, subject: "New work" }] });
   });
 
   it("approves several at once, saying which could not be approved", async () => {

@@ -15,8 +15,9 @@ import {
   type ApprovalRequest,
   type User,
 } from "@/db/schema";
-import { approvalProgress, mayDecide, OPEN_RULES, protectionRulesSchema, type Decision, type Person, type ProjectRole, type ProtectionRules } from "@/server/governance";
+import { approvalProgress, isEligible, mayDecide, OPEN_RULES, protectionRulesSchema, type Decision, type Person, type ProjectRole, type ProtectionRules } from "@/server/governance";
 import { systemActor, type Actor } from "./actor";
+import { changeSetsFor } from "./approval-changes";
 import { recordAudit } from "./audit";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "./errors";
 import { bindingOf, decisionsOf, dueGates, heldBy, notifyApprovals, reconsiderDeployment, reconsiderInTx, staleness, waitsOn, WITHDRAWN } from "./governance-gate";
@@ -99,36 +100,59 @@ async function pendingIn(db: Tx, projectIds: string[]): Promise<ApprovalRequest[
     .limit(5000);
 }
 
-/** The pending requests the person may decide now: eligible for the current stage, not excluded by separation of duties, not decided yet. */
-async function actionable(db: Tx, user: User): Promise<{ request: ApprovalRequest; stageIndex: number; rules: ProtectionRules; version: number; decisions: Decision[] }[]> {
+/**
+ * The pending requests in the person's projects, sorted for them: those they may decide now, and
+ * those whose current stage they approve in but may not decide (their own change under separation
+ * of duties, or already decided by them), with the reason.
+ */
+async function sortPending(db: Tx, user: User): Promise<{ actionable: ApprovalRequest[]; refused: { request: ApprovalRequest; reason: string }[] }> {
   const memberships = await membershipsOf(db, user);
   const pending = await pendingIn(db, memberships.map((m) => m.projectId));
-  if (pending.length === 0) return [];
+  if (pending.length === 0) return { actionable: [], refused: [] };
   const roles = new Map(memberships.map((m) => [m.projectId, m.role]));
   const groups = await groupsOf(db, [...new Set(pending.map((p) => p.projectId))], user.id);
   const rules = await rulesFor(db, pending.map((p) => p.rulesId));
   const decisions = await decisionsFor(db, pending.map((p) => p.id));
-  const result = [];
+  const actionable: ApprovalRequest[] = [];
+  const refused: { request: ApprovalRequest; reason: string }[] = [];
   for (const request of pending) {
     const person: Person = { id: user.id, email: user.email, role: roles.get(request.projectId) ?? null, groups: groups.get(request.projectId) ?? [] };
-    const { rules: r, version } = rules.get(request.rulesId) ?? { rules: OPEN_RULES, version: request.ruleVersion };
+    const r = rules.get(request.rulesId)?.rules ?? OPEN_RULES;
     const ds = decisions.get(request.id) ?? [];
     const may = mayDecide(person, { stages: r.stages, decisions: ds, separation: request, separationOfDuties: r.separationOfDuties });
-    if (may.ok) result.push({ request, stageIndex: may.stageIndex, rules: r, version, decisions: ds });
+    if (may.ok) actionable.push(request);
+    else if (approversOfCurrentStage(person, r, ds)) refused.push({ request, reason: may.reason });
   }
-  return result;
+  return { actionable, refused };
+}
+
+function approversOfCurrentStage(person: Person, rules: ProtectionRules, decisions: Decision[]): boolean {
+  const progress = approvalProgress(rules.stages, decisions);
+  return progress.state === "pending" && isEligible(person, progress.stage.approvers);
 }
 
 /** How many requests wait for the person: the navigation's count. */
 export async function inboxCount(db: Database, user: User): Promise<number> {
-  return (await actionable(db, user)).length;
+  return (await sortPending(db, user)).actionable.length;
 }
 
-/** Every pending approval the person may act on, across projects, newest first, with what they need to decide. */
+/** Requests the person approves in but may not decide, shown below the inbox with why. */
+const MAX_REFUSED = 50;
+
+/**
+ * Every pending approval the person may act on, across projects, newest first, with what they
+ * need to decide; and, apart, those they would approve but may not, with the reason.
+ */
 export async function listInbox(db: Database, user: User, { limit = 100 }: { limit?: number } = {}) {
-  const all = await actionable(db, user);
-  const page = all.slice(0, limit);
-  return { total: all.length, items: await describeRequests(db, page.map((p) => p.request)) };
+  const { actionable, refused } = await sortPending(db, user);
+  const page = actionable.slice(0, limit);
+  const others = refused.slice(0, MAX_REFUSED);
+  const described = await describeRequests(db, [...page, ...others.map((o) => o.request)]);
+  return {
+    total: actionable.length,
+    items: described.slice(0, page.length),
+    waitingForOthers: described.slice(page.length).map((item, i) => ({ ...item, refusal: others[i].reason })),
+  };
 }
 
 /** What an approver needs to see, for each request: where, what, who asked, changes, checks, stages, decisions, expiry. */
@@ -153,6 +177,19 @@ async function describeRequests(db: Tx, requests: ApprovalRequest[]) {
     current.set(row.environmentId, row.version);
   }
   const decisions = await decisionsFor(db, requests.map((r) => r.id));
+  const changeSets = await changeSetsFor(
+    db,
+    requests.map((request) => {
+      const release = releaseRows.find((r) => r.id === request.releaseId)!;
+      const running = currentRows.find((c) => c.environment_id === request.environmentId);
+      return {
+        key: request.id,
+        projectId: request.projectId,
+        to: { version: release.version, number: release.number, commitSha: release.commitSha },
+        from: running ? { version: running.version, number: running.number, commitSha: running.commit_sha } : null,
+      };
+    }),
+  );
   const held = await db
     .select({ requestId: deploymentGates.approvalRequestId, deploymentId: deploymentGates.deploymentId, reason: deploymentGates.reason, kind: deployments.kind, jobId: deployments.jobId })
     .from(deploymentGates)
@@ -166,6 +203,7 @@ async function describeRequests(db: Tx, requests: ApprovalRequest[]) {
     const { rules: r, version } = rules.get(request.rulesId) ?? { rules: OPEN_RULES, version: request.ruleVersion };
     const ds = decisions.get(request.id) ?? [];
     const progress = approvalProgress(r.stages, ds);
+    const changeSet = changeSets.get(request.id)!;
     return {
       id: request.id,
       project: projectRows.find((p) => p.id === request.projectId)!,
@@ -176,13 +214,12 @@ async function describeRequests(db: Tx, requests: ApprovalRequest[]) {
       expiresAt: request.expiresAt,
       status: request.status,
       reason: request.reason,
-      /** What runs there now and what changes: commit range, authors, files. */
+      /** What runs there now and what changes since: the commits, their authors, the files. */
       changes: {
         from: running ? { version: running.version, number: running.number, commitSha: running.commit_sha } : null,
         to: { version: release.version, number: release.number, commitSha: release.commitSha },
+        ...changeSet,
         authors: request.authors,
-        files: release.changes.files.slice(0, 50),
-        fileCount: release.changes.files.length,
         source: release.changes.source,
       },
       run: run ? { ...run, jobs: jobRows.filter((j) => j.runId === run.id).map(({ runId: _r, ...j }) => j) } : null,

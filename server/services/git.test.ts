@@ -10,6 +10,7 @@ import {
   checkoutCommit,
   commitAuthorsBetween,
   commitInfo,
+  commitsBetween,
   ensureMirror,
   GitError,
   listRemoteHeads,
@@ -138,6 +139,14 @@ describe("the mirror", () => {
     expect(await commitAuthorsBetween(mirror, first, third)).toEqual(["ada@example.test", "bo@example.test", "cy@example.test"]);
     expect(await commitAuthorsBetween(mirror, second, third)).toEqual(["ada@example.test", "cy@example.test"]);
     expect(await commitAuthorsBetween(mirror, null, first)).toEqual(["ada@example.test"]);
+  });
+
+  it("lists a range of commits newest first, with their subjects and authors", async () => {
+    expect(await commitsBetween(mirror, first, third)).toEqual([
+      { sha: third, subject: "Change the app", author: expect.any(String), email: expect.stringContaining("@") },
+      { sha: second, subject: "Write the guide", author: "Bo Writer", email: "bo@example.test" },
+    ]);
+    expect((await commitsBetween(mirror, null, third, 1)).map((c) => c.sha)).toEqual([third]);
   });
 
   it("follows a change of the project's repository URL", async () => {

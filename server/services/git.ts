@@ -213,6 +213,23 @@ export async function commitAuthorsBetween(repo: string, from: string | null | u
   return [...emails].sort();
 }
 
+export type CommitSummary = { sha: string; subject: string; author: string; email: string };
+
+/** The commits in from..to, newest first, at most `max` (without `from`, the latest of `to`'s history): what approvers read. */
+export async function commitsBetween(repo: string, from: string | null | undefined, to: string, max = 50): Promise<CommitSummary[]> {
+  const head = await requireCommit(repo, to);
+  const range = isZeroSha(from) ? [head] : [`${await requireCommit(repo, from!)}..${head}`];
+  const out = await runGit(["log", `--max-count=${max}`, "--format=%H%x00%an%x00%ae%x00%s%x1e", ...range, "--"], { cwd: repo });
+  return out
+    .split("\x1e")
+    .map((record) => record.trim())
+    .filter(Boolean)
+    .map((record) => {
+      const [sha, author, email, subject] = record.split("\0");
+      return { sha, author, email: email.toLowerCase(), subject };
+    });
+}
+
 /** Every branch of a remote repository and its head commit, without cloning it. */
 export async function listRemoteHeads(repositoryUrl: string, credentials?: GitCredentials | null): Promise<Record<string, string>> {
   const url = transportUrl(repositoryUrl);

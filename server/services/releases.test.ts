@@ -42,7 +42,15 @@ describe("releases", () => {
     const b = await createReleaseFromRun(t.db, actorFor(owner), { runId: run2.id, image: "registry.local/app:2", imageDigest: "registry.local/app@sha256:" + "b".repeat(64), dataDir });
     expect(a).toMatchObject({ number: 1, version: "1.0.1", commitSha: first });
     expect(b).toMatchObject({ number: 2, version: `1.0.${run2.number}`, runId: run2.id, imageDigest: expect.stringContaining("@sha256:") });
-    expect(b.changes).toEqual({ previousReleaseId: a.id, previousVersion: "1.0.1", fromSha: first, authors: ["bob@example.test"], files: ["README.md", "app.js"], source: "git" });
+    expect(b.changes).toEqual({
+      previousReleaseId: a.id,
+      previousVersion: "1.0.1",
+      fromSha: first,
+      authors: ["bob@example.test"],
+      files: ["README.md", "app.js"],
+      commits: [{ sha: second, subject: "second", author: "Bob", email: "bob@example.test" }],
+      source: "git",
+    });
     expect((await listReleases(t.db, project.id)).map((r) => r.version)).toEqual([b.version, "1.0.1"]);
     const [audit] = await t.db.select().from(auditEvents).where(eq(auditEvents.objectId, b.id));
     expect(audit).toMatchObject({ action: "release.create", after: expect.objectContaining({ version: b.version, runId: run2.id }) });
@@ -50,9 +58,15 @@ describe("releases", () => {
 
   it("falls back to the run's event for the changes when no mirror is there", async () => {
     const project = await createProjectAs(t.db, owner);
-    const run = await runOf(project, "c".repeat(40), { commitAuthors: ["eve@example.test"], changedFiles: ["src/a.ts"] });
+    const run = await runOf(project, "c".repeat(40), { commitAuthors: ["eve@example.test"], changedFiles: ["src/a.ts"], message: "Tidy up\n\nLonger words.", author: { name: "Eve", email: "Eve@example.test" } });
     const release = await createReleaseFromRun(t.db, actorFor(owner), { runId: run.id, image: "app:1", dataDir: "/nonexistent" });
-    expect(release.changes).toMatchObject({ authors: ["eve@example.test"], files: ["src/a.ts"], source: "event", previousReleaseId: null });
+    expect(release.changes).toMatchObject({
+      authors: ["eve@example.test"],
+      files: ["src/a.ts"],
+      commits: [{ sha: "c".repeat(40), subject: "Tidy up", author: "Eve", email: "eve@example.test" }],
+      source: "event",
+      previousReleaseId: null,
+    });
   });
 
   it("gives a retried run its release again, and refuses the same version for anything else", async () => {

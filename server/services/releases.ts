@@ -2,12 +2,12 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database, Tx } from "@/db/client";
-import { artifacts, deployments, environments, releases, runs, type Release, type ReleaseChanges } from "@/db/schema";
+import { artifacts, deployments, environments, releases, runs, type Release, type ReleaseChanges, type RunEvent } from "@/db/schema";
 import { versionLabelSchema } from "@/server/schemas/release";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
-import { changedFiles, commitAuthorsBetween, shortSha } from "./git";
+import { changedFiles, commitAuthorsBetween, commitsBetween, shortSha } from "./git";
 import { isUniqueViolation } from "./pg-errors";
 
 /**
@@ -122,7 +122,7 @@ export async function createReleaseFromRun(
  */
 export async function changesSince(
   db: Tx,
-  input: { projectId: string; commitSha: string; event?: { commitAuthors?: string[]; changedFiles?: string[] }; dataDir?: string },
+  input: { projectId: string; commitSha: string; event?: Pick<RunEvent, "commitAuthors" | "changedFiles" | "message" | "author">; dataDir?: string },
 ): Promise<ReleaseChanges> {
   const [previous] = await db.select().from(releases).where(eq(releases.projectId, input.projectId)).orderBy(desc(releases.number)).limit(1);
   const base = { previousReleaseId: previous?.id ?? null, previousVersion: previous?.version ?? null, fromSha: previous?.commitSha ?? null };
@@ -130,15 +130,21 @@ export async function changesSince(
   if (mirror && (await stat(path.join(mirror, "HEAD")).catch(() => null))) {
     try {
       const from = previous?.commitSha === input.commitSha ? null : (previous?.commitSha ?? null);
-      const [authors, files] = await Promise.all([commitAuthorsBetween(mirror, from, input.commitSha), changedFiles(mirror, from, input.commitSha)]);
-      return { ...base, authors, files: files.slice(0, 1000), source: "git" };
+      const [authors, files, commits] = await Promise.all([
+        commitAuthorsBetween(mirror, from, input.commitSha),
+        changedFiles(mirror, from, input.commitSha),
+        commitsBetween(mirror, from, input.commitSha),
+      ]);
+      return { ...base, authors, files: files.slice(0, 1000), commits, source: "git" };
     } catch {
       // The commits may not be in the mirror (a run of a commit fetched elsewhere): the event still knows them.
     }
   }
   const authors = input.event?.commitAuthors ?? [];
   const files = input.event?.changedFiles ?? [];
-  return { ...base, authors, files: files.slice(0, 1000), source: authors.length || files.length ? "event" : "none" };
+  // The event knows only its head commit.
+  const head = input.event?.message !== undefined ? [{ sha: input.commitSha, subject: input.event.message.split("\n")[0], author: input.event.author?.name ?? "", email: (input.event.author?.email ?? "").toLowerCase() }] : [];
+  return { ...base, authors, files: files.slice(0, 1000), commits: head, source: authors.length || files.length || head.length ? "event" : "none" };
 }
 
 export async function listReleases(db: Database, projectId: string, { before, limit = 50 }: { before?: number; limit?: number } = {}) {
