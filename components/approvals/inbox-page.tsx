@@ -1,5 +1,6 @@
 "use client";
 
+import { keepPreviousData } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { trpc } from "@/components/providers/trpc";
@@ -10,6 +11,11 @@ import { Loading, QueryError } from "@/components/ui/query-state";
 import { ApprovalItem } from "./approval-item";
 import styles from "./approvals.module.css";
 import { useApprovalsLive } from "./use-approvals-live";
+
+/** Requests shown at first and added by "Show more": a long inbox opens as fast as a short one. */
+const PAGE_SIZE = 50;
+/** The most the inbox API answers at once (inboxInput). */
+const MAX_SHOWN = 500;
 
 /** The clock the "expires in" labels read, ticking once a minute. */
 function useMinuteClock(): number {
@@ -32,7 +38,9 @@ export function InboxPage() {
   const focusId = params.get("request");
   const focusProject = params.get("project");
   const utils = trpc.useUtils();
-  const inbox = trpc.approvals.inbox.useQuery({ limit: 200 });
+  const [limit, setLimit] = useState(PAGE_SIZE);
+  // The list already shown stays while a longer one loads.
+  const inbox = trpc.approvals.inbox.useQuery({ limit }, { placeholderData: keepPreviousData });
   const refresh = useCallback(() => {
     void utils.approvals.inbox.invalidate();
     void utils.approvals.get.invalidate();
@@ -166,6 +174,14 @@ export function InboxPage() {
           onDecided={setNotice}
         />
       ))}
+      {inbox.data.total > items.length &&
+        (limit < MAX_SHOWN ? (
+          <button type="button" onClick={() => setLimit((current) => Math.min(current + PAGE_SIZE, MAX_SHOWN))} disabled={inbox.isFetching}>
+            {inbox.isFetching ? "Loading more…" : `Show more (${inbox.data.total - items.length} not shown)`}
+          </button>
+        ) : (
+          <p className="muted small">The newest {MAX_SHOWN} are shown; decide some to see the rest.</p>
+        ))}
 
       {waiting.length > 0 && (
         <section aria-labelledby="waiting-for-others" className="stack">
