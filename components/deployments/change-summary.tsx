@@ -1,9 +1,10 @@
 import { isoTitle } from "@/components/ui/format";
 import { plural } from "@/components/ui/format";
 import { shortDigest, shortSha, type DeploymentPreview } from "./format";
+import { RulesOutlook } from "./rules-outlook";
 import styles from "./deployments.module.css";
 
-/** Exactly what a deploy, promotion or rollback changes in one environment: version, commits, digest, variables, strategy. */
+/** Exactly what a deploy, promotion or rollback changes in one environment: version, commits, digest, variables, strategy, and what the rules hold it for. */
 export function ChangeSummary({ preview }: { preview: DeploymentPreview }) {
   const { release, current, commits, artifact, variables, environment } = preview;
   const removing = preview.direction === "back";
@@ -91,6 +92,7 @@ export function ChangeSummary({ preview }: { preview: DeploymentPreview }) {
           {plural(preview.ahead, "deployment")} to {environment.name} {preview.ahead === 1 ? "is" : "are"} ahead of it: it waits in line and starts when {preview.ahead === 1 ? "that one ends" : "they end"}.
         </p>
       )}
+      {!preview.blocked && <RulesOutlook governance={preview.governance} />}
       {preview.blocked && (
         <p className="notice error small" role="alert" style={{ margin: 0 }}>
           {preview.blocked}

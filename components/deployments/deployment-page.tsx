@@ -12,6 +12,7 @@ import { Loading, QueryError } from "@/components/ui/query-state";
 import type { DeploymentSpec, DeploymentState } from "@/server/deploy";
 import { DeploymentActions } from "./deployment-actions";
 import { ACTIVE_PHASES, kindLabel, releaseArtifact, requester, shortDigest, shortSha, type DeploymentDetail } from "./format";
+import { GovernancePanel } from "./governance-panel";
 import { MetricsCharts } from "./metrics-charts";
 import { PhaseBadge } from "./phase-badge";
 import { StrategySteps } from "./strategy-steps";
@@ -96,6 +97,8 @@ function DeploymentView({ project, deploymentId }: { project: ProjectWithRole; d
         </dl>
         <DeploymentActions project={project} deployment={d} />
       </header>
+
+      <GovernancePanel project={project} deployment={d} />
 
       <div className={styles.pageGrid}>
         <section className="card stack" aria-labelledby="steps-title">

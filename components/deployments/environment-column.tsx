@@ -150,6 +150,7 @@ export function EnvironmentColumn({ column, projectSlug, roleBlock, now, name, o
               </p>
             )}
             {!promoteWhy && column.promote.waits && <p className={styles.why}>{column.promote.to.name} is busy: it will wait in line.</p>}
+            {!promoteWhy && column.promote.holds && <p className={styles.why}>{column.promote.holds}</p>}
           </>
         )}
         <div className="row">
@@ -170,6 +171,7 @@ export function EnvironmentColumn({ column, projectSlug, roleBlock, now, name, o
             Roll back: {rollbackNote}
           </p>
         )}
+        {!rollbackWhy && column.rollback.holds && <p className={styles.why}>Roll back: {column.rollback.holds}</p>}
         {target === null && (
           <Link className="small" href={`${base}/environments/${env.id}#target`}>
             Choose where {env.name} runs

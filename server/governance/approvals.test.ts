@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approvalProgress, describeProgress, isEligible, mayDecide, separationConflict, type Decision, type Person, type SeparationFacts } from "./approvals";
+import { approvalProgress, describeApprovers, describeProgress, isEligible, mayDecide, separationConflict, type Decision, type Person, type SeparationFacts } from "./approvals";
 import { protectionRulesSchema, type ApprovalStage } from "./rules";
 
 const person = (id: string, overrides: Partial<Person> = {}): Person => ({ id, email: `${id}@example.test`, role: "developer", groups: [], ...overrides });
@@ -89,5 +89,14 @@ describe("stages in order", () => {
       ok: false,
       reason: "You are not an approver of stage 2 (Release manager).",
     });
+  });
+});
+
+describe("who approves, in words", () => {
+  it("names people, roles and groups", () => {
+    const name = (id: string) => (id === U1 ? "Quinn" : "someone");
+    expect(describeApprovers(stages[0].approvers, name)).toBe("Quinn or a member of qa");
+    expect(describeApprovers(stages[1].approvers, name)).toBe("a maintainer or admin");
+    expect(describeApprovers(stagesOf([{ name: "All", count: 1, approvers: { users: [U1], roles: ["developer"], groups: ["qa"] } }])[0].approvers, name)).toBe("Quinn, a developer or above or a member of qa");
   });
 });

@@ -116,3 +116,11 @@ export function describeProgress(progress: ApprovalProgress, stageCount: number)
     }
   }
 }
+
+const roleWords: Record<ProjectRole, string> = { admin: "a project admin", maintainer: "a maintainer or admin", developer: "a developer or above", viewer: "any member" };
+
+/** Who may approve in a stage, as people read it ("Alice, a maintainer or admin or a member of qa"); `nameOf` names a user id. */
+export function describeApprovers(approvers: Approvers, nameOf: (userId: string) => string): string {
+  const who = [...approvers.users.map(nameOf), ...approvers.roles.map((r) => roleWords[r]), ...approvers.groups.map((g) => `a member of ${g}`)];
+  return who.length > 1 ? `${who.slice(0, -1).join(", ")} or ${who.at(-1)}` : (who[0] ?? "nobody");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activeFreeze, describeFreeze, freezeEnd, nextFreeze, occurrenceAt } from "./freeze";
+import { activeFreeze, describeFreeze, describeFrozenEnvironment, freezeEnd, nextFreeze, occurrenceAt } from "./freeze";
 import type { FreezeWindow } from "./rules";
 
 const at = (iso: string) => new Date(iso);
@@ -61,6 +61,16 @@ describe("the freeze in force", () => {
     expect(freeze.until).toEqual(at("2026-01-04T00:00:00Z"));
     expect(freeze.refuses).toBe(false);
     expect(describeFreeze(freeze)).toBe('Deployments are frozen ("a") until 2026-01-04 00:00 UTC');
+  });
+
+  it("tells a person at a deploy button until when the environment is frozen, by which windows, and what happens meanwhile", () => {
+    const windows = [once("Launch", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"), once("Audit", "2026-01-01T00:00:00Z", "2026-01-01T12:00:00Z", "refuse")];
+    expect(describeFrozenEnvironment("production", activeFreeze(windows.slice(0, 1), at("2026-01-01T06:00:00Z"))!)).toBe(
+      'production is frozen until 2026-01-02 00:00 UTC: "Launch". Deployments from pipelines and the API wait and start by themselves then.',
+    );
+    expect(describeFrozenEnvironment("production", activeFreeze(windows, at("2026-01-01T06:00:00Z"))!)).toBe(
+      'production is frozen until 2026-01-02 00:00 UTC: "Launch" and "Audit". Deployments are refused until then; an administrator can override the freeze with a written reason.',
+    );
   });
 
   it("chains a recurring window into a one-off one", () => {

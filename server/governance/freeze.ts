@@ -60,7 +60,17 @@ export function nextFreeze(windows: FreezeWindow[], now: Date, horizonMs = 31 * 
   return best;
 }
 
+const utcMinute = (at: Date) => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+const windowNames = (freeze: ActiveFreeze) => freeze.windows.map((w) => `"${w.name}"`).join(" and ");
+
 export function describeFreeze(freeze: ActiveFreeze): string {
-  const names = freeze.windows.map((w) => `"${w.name}"`).join(" and ");
-  return `Deployments are frozen (${names}) until ${freeze.until.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  return `Deployments are frozen (${windowNames(freeze)}) until ${utcMinute(freeze.until)}`;
+}
+
+/** Why a button that deploys to a frozen environment is off: until when, which windows, and what happens to deployments meanwhile. */
+export function describeFrozenEnvironment(environmentName: string, freeze: ActiveFreeze): string {
+  const meanwhile = freeze.refuses
+    ? "Deployments are refused until then; an administrator can override the freeze with a written reason."
+    : "Deployments from pipelines and the API wait and start by themselves then.";
+  return `${environmentName} is frozen until ${utcMinute(freeze.until)}: ${windowNames(freeze)}. ${meanwhile}`;
 }

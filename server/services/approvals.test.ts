@@ -24,7 +24,8 @@ import { approveMany, decideApproval, deploymentGate, getApprovalRequest, inboxC
 import { startNextQueued } from "./deploy-driver";
 import { requestDeployment, rollbackEnvironment, signalDeployment } from "./deployments";
 import { ConflictError, ForbiddenError } from "./errors";
-import { overrideFreeze, previewDeployment } from "./governance-gate";
+import { overrideFreeze } from "./governance-gate";
+import { previewDeployment } from "./governance-outlook";
 import { addFreezeWindow, setApproverGroup, setProtectionRules } from "./governance-rules";
 import { createRelease } from "./releases";
 

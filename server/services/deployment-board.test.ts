@@ -12,6 +12,7 @@ import { markLive, uniqueListenPort } from "@/workers/deployer/testing/seed";
 import { deploymentBoard, previewDeployment } from "./deployment-board";
 import { updateEnvironment } from "./environments";
 import { git } from "./git-cli";
+import { addFreezeWindow, removeFreezeWindow, setProtectionRules } from "./governance-rules";
 import { createRelease } from "./releases";
 import { setTargetSettings } from "./targets-config";
 
@@ -71,7 +72,7 @@ describe("the environments board", () => {
     expect(development.current?.version).toBe("1.0.2");
     expect(development.since).toMatchObject({ phase: "succeeded", version: "1.0.2", requestedByLabel: "seed" });
     expect(development.target).toMatchObject({ kind: "local", strategy: "rolling", replicas: 2 });
-    expect(development.promote).toEqual({ to: { id: envs[1].id, name: "staging" }, blocked: null, waits: false });
+    expect(development.promote).toEqual({ to: { id: envs[1].id, name: "staging" }, blocked: null, waits: false, holds: null });
     expect(development.rollback.to?.version).toBe("1.0.1");
     expect(development.rollback.blocked).toBeNull();
     expect(development.deploy.blocked).toBeNull();
@@ -138,6 +139,88 @@ describe("the environments board", () => {
     const [development, staging] = (await deploymentBoard(t.db, project.id, noRouter)).columns;
     expect(development.promote.blocked).toBe("A deployment to staging is in progress, and staging accepts no other until it ends.");
     expect(staging.deploy.blocked).toBe("A deployment to staging is in progress, and staging accepts no other until it ends.");
+  });
+});
+
+describe("the environments' protection rules on the board", () => {
+  const hourAgo = () => new Date(Date.now() - 3_600_000);
+  const inAnHour = () => new Date(Date.now() + 3_600_000);
+  const utc = (at: Date) => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  const protect = (projectId: string, env: Environment, rules: Record<string, unknown>) => setProtectionRules(t.db, actorFor(owner), { projectId, environmentId: env.id, rules });
+
+  /** development serves 1.0.3 (after 1.0.1), staging 1.0.2 (after 1.0.1): every button applies before any rule. */
+  async function deployed() {
+    const w = await world({ targets: 3 });
+    const [development, staging] = w.envs;
+    for (const [env, release] of [[development, 0], [development, 2], [staging, 0], [staging, 1]] as const) await w.live(env, w.releases[release]);
+    return w;
+  }
+
+  it("turns off every button into a frozen environment, saying until when and which window, and on again when the window is removed", async () => {
+    const { project, envs } = await deployed();
+    const window = await addFreezeWindow(t.db, actorFor(owner), { projectId: project.id, environmentId: envs[1].id, window: { kind: "once", name: "Launch week", startsAt: hourAgo(), endsAt: inAnHour() } });
+    const frozen = `staging is frozen until ${utc(window.endsAt!)}: "Launch week". Deployments from pipelines and the API wait and start by themselves then.`;
+    const board = await deploymentBoard(t.db, project.id, noRouter);
+    let [development, staging] = board.columns;
+    const production = board.columns[2];
+    expect(development.promote).toMatchObject({ blocked: frozen, waits: false });
+    expect(staging.deploy.blocked).toBe(frozen);
+    expect(staging.rollback.blocked).toBe(frozen);
+    // Only staging is frozen.
+    expect(development.deploy.blocked).toBeNull();
+    expect(development.rollback.blocked).toBeNull();
+    expect(staging.promote).toMatchObject({ to: { name: "production" }, blocked: null });
+    expect(production.deploy.blocked).toBeNull();
+
+    // Rollbacks the rules exempt from freezes stay on, for emergencies.
+    await protect(project.id, envs[1], { rollbackExemptions: ["freeze"] });
+    [development, staging] = (await deploymentBoard(t.db, project.id, noRouter)).columns;
+    expect(staging.rollback).toMatchObject({ blocked: null, holds: null });
+    expect(development.promote.blocked).toBe(frozen);
+
+    await removeFreezeWindow(t.db, actorFor(owner), { projectId: project.id, freezeWindowId: window.id });
+    [development, staging] = (await deploymentBoard(t.db, project.id, noRouter)).columns;
+    expect(development.promote).toMatchObject({ blocked: null, holds: null });
+    expect(staging.deploy.blocked).toBeNull();
+  });
+
+  it("says when a freeze refuses deployments, and that an administrator can override it", async () => {
+    const { project, envs } = await deployed();
+    const window = await addFreezeWindow(t.db, actorFor(owner), { projectId: project.id, environmentId: envs[2].id, window: { kind: "once", name: "Year end", mode: "refuse", startsAt: hourAgo(), endsAt: inAnHour() } });
+    const [, staging, production] = (await deploymentBoard(t.db, project.id, noRouter)).columns;
+    const refused = `production is frozen until ${utc(window.endsAt!)}: "Year end". Deployments are refused until then; an administrator can override the freeze with a written reason.`;
+    expect(staging.promote.blocked).toBe(refused);
+    expect(production.deploy.blocked).toBe(refused);
+  });
+
+  it("leaves a promotion that needs approval on, saying whose approval it will wait for; a rule that refuses turns it off with the reason", async () => {
+    const { project, envs } = await deployed();
+    await protect(project.id, envs[2], {
+      stages: [
+        { name: "QA lead", count: 1, approvers: { users: [owner.id] } },
+        { name: "Release manager", count: 1, approvers: { roles: ["maintainer"] } },
+      ],
+      waitTimerMinutes: 30,
+    });
+    await protect(project.id, envs[1], { allowedBranches: ["main"], rollbackExemptions: ["refs"] });
+    const [development, staging] = (await deploymentBoard(t.db, project.id, noRouter)).columns;
+    expect(staging.promote).toMatchObject({ blocked: null, holds: "It will wait for approval by QA lead, then Release manager and a wait timer of 30 minutes before it starts." });
+    expect(development.promote.blocked).toBe("Only branches main may deploy to staging, and this release's branch or tag is not known.");
+    expect(staging.rollback).toMatchObject({ blocked: null, holds: null });
+
+    // The confirmation says who approves each stage.
+    const preview = await previewDeployment(t.db, dataDir, { projectId: project.id, environmentId: envs[2].id, releaseId: staging.current!.id, kind: "promotion", fromEnvironmentId: envs[1].id });
+    expect(preview.blocked).toBeNull();
+    expect(preview.governance).toMatchObject({ outcome: "needs-approval", waitTimer: { minutes: 30 } });
+    expect(preview.governance.approval).toEqual({
+      stageIndex: 0,
+      stages: [
+        { name: "QA lead", count: 1, approvers: owner.name, approvedBy: [] },
+        { name: "Release manager", count: 1, approvers: "a maintainer or admin", approvedBy: [] },
+      ],
+    });
+    const refused = await previewDeployment(t.db, dataDir, { projectId: project.id, environmentId: envs[1].id, releaseId: development.current!.id, kind: "promotion", fromEnvironmentId: envs[0].id });
+    expect(refused.blocked).toBe("Only branches main may deploy to staging, and this release's branch or tag is not known.");
   });
 });
 

@@ -7,13 +7,15 @@ import type { DeploymentSpec } from "@/server/deploy/spec";
 import type { TargetSettings } from "@/server/schemas/target";
 import { ConflictError, NotFoundError } from "./errors";
 import { git } from "./git-cli";
+import { environmentFreeze, outlookOf, type GovernanceOutlook } from "./governance-outlook";
 import { currentRelease, requireRelease } from "./releases";
 import { getTargetSettings, resolveDeploymentSpec } from "./targets-config";
 
 /**
  * What the environments board and the confirmation dialogs show: per environment its
  * current release, latest deployment, health and which buttons apply (with the reason
- * when one does not), and, before a deploy, promotion or rollback, exactly what changes.
+ * when one does not, the environment's rules included), and, before a deploy, promotion or
+ * rollback, exactly what changes and what the rules will hold it for.
  * Read-only: the changes themselves go through deployments.ts, which audits them.
  */
 
@@ -61,8 +63,9 @@ export type BoardColumn = {
   active: DeploymentSummary | null;
   queued: number;
   health: EnvironmentHealth;
-  promote: { to: { id: string; name: string } | null; blocked: string | null; waits: boolean };
-  rollback: { to: ReleaseSummary | null; blocked: string | null };
+  /** `holds`: what the rules make it wait for once asked (approval, wait timer), said beside the button. */
+  promote: { to: { id: string; name: string } | null; blocked: string | null; waits: boolean; holds: string | null };
+  rollback: { to: ReleaseSummary | null; blocked: string | null; holds: string | null };
   deploy: { blocked: string | null };
 };
 
@@ -91,11 +94,17 @@ export async function deploymentBoard(db: Database, projectId: string, options: 
       queued: f.queued,
       health: { status: "unknown", summary: "", url: null, traffic: null },
       promote: promoteRule(f, next),
-      rollback: { to: f.previous && summarizeRelease(f.previous), blocked: rollbackBlocked(f) },
+      rollback: { to: f.previous && summarizeRelease(f.previous), blocked: rollbackBlocked(f), holds: null },
       deploy: { blocked: deployBlocked(f, releaseCount) },
     };
   });
-  await Promise.all(columns.map(async (column, index) => (column.health = await environmentHealth(facts[index], options))));
+  const now = new Date();
+  await Promise.all(
+    columns.map(async (column, index) => {
+      await applyGovernance(db, column, facts[index], facts[index + 1] ?? null, now);
+      column.health = await environmentHealth(facts[index], options);
+    }),
+  );
   return { columns, releaseCount };
 }
 
@@ -173,16 +182,44 @@ async function releaseBefore(db: Database, environmentId: string, currentId: str
 }
 
 function promoteRule(from: Facts, next: Facts | null): BoardColumn["promote"] {
-  if (!next) return { to: null, blocked: `${from.env.name} is the last environment in the promotion order.`, waits: false };
+  if (!next) return { to: null, blocked: `${from.env.name} is the last environment in the promotion order.`, waits: false, holds: null };
   const to = { id: next.env.id, name: next.env.name };
-  const blocked = (reason: string) => ({ to, blocked: reason, waits: false });
+  const blocked = (reason: string) => ({ to, blocked: reason, waits: false, holds: null });
   if (!from.current) return blocked(`Nothing is deployed to ${from.env.name} yet.`);
   if (!next.settings) return blocked(`${next.env.name} has no target yet: choose where it runs in its settings.`);
   if (next.current?.id === from.current.id && !next.active) return blocked(`${from.current.version} is already live in ${next.env.name}.`);
   if (next.active?.releaseId === from.current.id) return blocked(`${from.current.version} is being deployed to ${next.env.name} now.`);
   const busy = next.active !== null || next.queued > 0;
   if (busy && next.settings.whenBusy === "refuse") return blocked(`A deployment to ${next.env.name} is in progress, and ${next.env.name} accepts no other until it ends.`);
-  return { to, blocked: null, waits: busy };
+  return { to, blocked: null, waits: busy, holds: null };
+}
+
+/**
+ * The environments' protection rules on the buttons the other reasons left on: a refusal or a
+ * freeze turns one off with its reason (a rollback the rules exempt stays on); approval and
+ * wait timers leave it on and are said beside it.
+ */
+async function applyGovernance(db: Database, column: BoardColumn, f: Facts, next: Facts | null, now: Date): Promise<void> {
+  if (!column.deploy.blocked) column.deploy.blocked = (await environmentFreeze(db, f.env, now))?.description ?? null;
+  if (next && f.current && !column.promote.blocked) {
+    const outlook = await outlookOf(db, next.env, f.current, "promotion", now);
+    column.promote = outlook.blocked ? { ...column.promote, blocked: outlook.blocked, waits: false } : { ...column.promote, holds: describeWait(outlook) };
+  }
+  if (f.previous && !column.rollback.blocked) {
+    const outlook = await outlookOf(db, f.env, f.previous, "rollback", now);
+    column.rollback = { ...column.rollback, blocked: outlook.blocked, holds: outlook.blocked ? null : describeWait(outlook) };
+  }
+}
+
+/** What a deployment asked for now would wait for before it starts, in a sentence, or null. */
+function describeWait(outlook: GovernanceOutlook): string | null {
+  const waits: string[] = [];
+  if (outlook.approval) {
+    const stages = outlook.approval.stages.slice(outlook.approval.stageIndex).map((s) => s.name);
+    waits.push(`approval by ${stages.join(", then ")}`);
+  }
+  if (outlook.waitTimer) waits.push(`a wait timer of ${outlook.waitTimer.minutes} ${outlook.waitTimer.minutes === 1 ? "minute" : "minutes"}`);
+  return waits.length ? `It will wait for ${waits.join(" and ")} before it starts.` : null;
 }
 
 function rollbackBlocked(f: Facts): string | null {
@@ -313,7 +350,9 @@ export type DeploymentPreview = {
   strategy: { name: string; replicas: number; summary: string };
   /** Deployments ahead of it; it waits in line when above 0. */
   ahead: number;
-  /** Why it cannot go ahead, when it cannot. */
+  /** What the environment's rules say to it now: a refusal, a freeze, the approval and wait timer it would wait for. */
+  governance: GovernanceOutlook;
+  /** Why it cannot go ahead, when it cannot (the rules' refusal or freeze included). */
   blocked: string | null;
 };
 
@@ -362,6 +401,7 @@ export async function previewDeployment(
   else if (active.length > 0 && stored.settings.whenBusy === "refuse") blocked = `A deployment to ${env.name} is in progress, and ${env.name} accepts no other until it ends.`;
   else if (input.kind === "rollback" && running) blocked = `A deployment to ${env.name} is in progress; abort it to return to ${current?.version ?? "the stable release"}.`;
   else if (input.kind === "rollback" && !current) blocked = `Nothing is deployed to ${env.name} yet, so there is nothing to roll back.`;
+  const governance = await outlookOf(db, env, release, input.kind);
 
   return {
     kind: input.kind,
@@ -377,7 +417,8 @@ export async function previewDeployment(
     },
     strategy,
     ahead: active.length,
-    blocked,
+    governance,
+    blocked: blocked ?? governance.blocked,
   };
 }
 

@@ -9,6 +9,7 @@ import { activate, appendSignal, DEPLOYMENT_CHANNEL } from "./deploy-driver";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors";
 import { gateDeployment } from "./governance-gate";
 import { notHeld } from "./governance-held";
+import { deploymentGovernance } from "./governance-outlook";
 import { currentRelease, requireRelease } from "./releases";
 import { requireTargetSettings, resolveDeploymentSpec } from "./targets-config";
 
@@ -189,7 +190,7 @@ export async function listDeployments(db: Database, projectId: string, environme
   });
 }
 
-/** Everything the deployment page shows: steps (the history), traffic, analysis verdicts, signals, place in line. */
+/** Everything the deployment page shows: steps (the history), traffic, analysis verdicts, signals, place in line, what the rules hold it for. */
 export async function getDeployment(db: Database, projectId: string, deploymentId: string) {
   const [row] = await db.select().from(deployments).where(and(eq(deployments.id, deploymentId), eq(deployments.projectId, projectId)));
   if (!row) throw new NotFoundError("This deployment does not exist in this project.", "deploymentId");
@@ -208,6 +209,7 @@ export async function getDeployment(db: Database, projectId: string, deploymentI
     analysis: events.filter((e) => e.kind === "analysis"),
     trafficChanges: events.filter((e) => e.kind === "traffic"),
     signals,
+    governance: await deploymentGovernance(db, row),
   };
 }
 

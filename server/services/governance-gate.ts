@@ -16,6 +16,7 @@ import {
   type ApprovalRequest,
   type DeploymentRow,
   type Environment,
+  type GovernanceOverride,
   type Release,
 } from "@/db/schema";
 import { describeHolds, judge, nextRecheck, type Decision, type DeploymentKind, type JudgeInput, type Verdict } from "@/server/governance";
@@ -60,7 +61,7 @@ export function staleness(request: Pick<ApprovalRequest, "artifactDigest" | "pip
 type Facts = Omit<JudgeInput, "rules" | "decisions">;
 
 /** Everything the pure judge needs about this deployment, read in the caller's transaction. */
-async function gatherFacts(tx: Tx, env: Environment, release: Release, deployment: { id: string; kind: DeploymentKind; createdAt: Date }, now: Date): Promise<Facts> {
+export async function gatherFacts(tx: Tx, env: Environment, release: Release, deployment: { id: string; kind: DeploymentKind; createdAt: Date }, now: Date): Promise<Facts> {
   const [run] = release.runId ? await tx.select({ branch: runs.branch, tag: runs.tag }).from(runs).where(eq(runs.id, release.runId)) : [];
   const runJobs = release.runId ? await tx.select({ jobId: jobs.jobId, key: jobs.key, name: jobs.name, status: jobs.status }).from(jobs).where(eq(jobs.runId, release.runId)) : null;
   const [previous] = await tx
@@ -77,18 +78,7 @@ async function gatherFacts(tx: Tx, env: Environment, release: Release, deploymen
         .limit(1)
     : [];
   const windows = (await listFreezeWindows(tx, env.projectId, env.id)).map(toFreezeWindow);
-  const [override] = await tx
-    .select()
-    .from(governanceOverrides)
-    .where(
-      and(
-        eq(governanceOverrides.environmentId, env.id),
-        eq(governanceOverrides.kind, "freeze"),
-        or(eq(governanceOverrides.deploymentId, deployment.id), and(isNull(governanceOverrides.deploymentId), gt(governanceOverrides.expiresAt, now))),
-      ),
-    )
-    .orderBy(desc(governanceOverrides.createdAt))
-    .limit(1);
+  const override = await freezeOverrideFor(tx, env.id, deployment.id, now);
   return {
     environmentName: env.name,
     kind: deployment.kind,
@@ -100,6 +90,23 @@ async function gatherFacts(tx: Tx, env: Environment, release: Release, deploymen
     freezeWindows: windows,
     freezeOverride: override ? { by: override.byLabel, reason: override.reason } : null,
   };
+}
+
+/** The administrator's override of the freeze that applies: one written for this deployment, or one for the whole environment still in force. */
+export async function freezeOverrideFor(tx: Tx, environmentId: string, deploymentId: string | null, now: Date): Promise<GovernanceOverride | null> {
+  const [override] = await tx
+    .select()
+    .from(governanceOverrides)
+    .where(
+      and(
+        eq(governanceOverrides.environmentId, environmentId),
+        eq(governanceOverrides.kind, "freeze"),
+        or(deploymentId ? eq(governanceOverrides.deploymentId, deploymentId) : undefined, and(isNull(governanceOverrides.deploymentId), gt(governanceOverrides.expiresAt, now))),
+      ),
+    )
+    .orderBy(desc(governanceOverrides.createdAt))
+    .limit(1);
+  return override ?? null;
 }
 
 export async function decisionsOf(tx: Tx, requestId: string): Promise<Decision[]> {
@@ -386,33 +393,4 @@ export async function recheckProject(db: Database, projectId: string, now = new 
     .limit(1000);
   for (const { id } of rows) await reconsiderDeployment(db, id, now);
   return rows.length;
-}
-
-/**
- * What the environment's rules would say to deploying this release now, changing nothing: for
- * buttons (a promotion disabled during a refusing freeze, with the reason) and confirmations
- * ("it will wait for approval by the release manager").
- */
-export async function previewDeployment(db: Database, input: { projectId: string; environmentId: string; releaseId: string; kind: DeploymentKind }, now = new Date()) {
-  const [env] = await db.select().from(environments).where(and(eq(environments.id, input.environmentId), eq(environments.projectId, input.projectId)));
-  if (!env) throw new ConflictError("This environment does not exist in this project.", "environmentId");
-  const [release] = await db.select().from(releases).where(and(eq(releases.id, input.releaseId), eq(releases.projectId, input.projectId)));
-  if (!release) throw new ConflictError("This release does not exist in this project.", "releaseId");
-  const candidates = await db
-    .select()
-    .from(approvalRequests)
-    .where(and(eq(approvalRequests.environmentId, env.id), eq(approvalRequests.releaseId, release.id), inArray(approvalRequests.status, ["pending", "approved"])))
-    .orderBy(desc(approvalRequests.createdAt));
-  const request = candidates.find((c) => !staleness(c, release)) ?? null;
-  const rules = request ? await rulesById(db, request.rulesId) : await rulesInForce(db, env.id);
-  const facts = await gatherFacts(db, env, release, { id: "00000000-0000-0000-0000-000000000000", kind: input.kind, createdAt: now }, now);
-  const verdict = judge({ ...facts, rules: rules.rules, decisions: request ? await decisionsOf(db, request.id) : [] });
-  return {
-    outcome: verdict.outcome,
-    reason: verdict.outcome === "pass" ? null : verdict.outcome === "refuse" ? verdict.reason : describeHolds(verdict.holds),
-    until: verdict.outcome === "wait" ? verdict.until : null,
-    notes: verdict.outcome === "pass" ? verdict.notes : [],
-    ruleVersion: rules.version,
-    approvalRequestId: request?.id ?? null,
-  };
 }

@@ -19,12 +19,12 @@ function boardOptions() {
 }
 
 export const deploymentsRouter = router({
-  /** Per environment in promotion order: current release, latest deployment, health, and which buttons apply (or why not). */
+  /** Per environment in promotion order: current release, latest deployment, health, and which buttons apply (or why not, the protection rules included). */
   board: projectProcedure.input(projectIdInput).query(({ ctx, input }) => deploymentBoard(ctx.db, input.projectId, boardOptions())),
-  /** Exactly what a deploy, promotion or rollback would change: version, commits, digest, variables, strategy, place in line. */
+  /** Exactly what a deploy, promotion or rollback would change: version, commits, digest, variables, strategy, place in line, what the rules hold it for. */
   preview: projectProcedure.input(previewInput).query(({ ctx, input }) => previewDeployment(ctx.db, readSettings().dataDir, input)),
   list: projectProcedure.input(listDeploymentsInput).query(({ ctx, input }) => listDeployments(ctx.db, input.projectId, input.environmentId, input.limit)),
-  /** Steps (history), traffic changes, analysis verdicts, signals and place in line. */
+  /** Steps (history), traffic changes, analysis verdicts, signals, place in line, and what the rules hold it for. */
   get: projectProcedure.input(deploymentIdInput).query(({ ctx, input }) => getDeployment(ctx.db, input.projectId, input.deploymentId)),
   deploy: projectProcedure.input(deployInput).mutation(({ ctx, input }) => requestDeployment(ctx.db, actorOf(ctx), input)),
   promote: projectProcedure.input(promoteInput).mutation(({ ctx, input }) => promoteRelease(ctx.db, actorOf(ctx), input)),

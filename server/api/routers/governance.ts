@@ -1,7 +1,8 @@
 import { environmentIdInput } from "@/server/schemas/environment";
 import { addFreezeWindowInput, freezeWindowsInput, overrideFreezeInput, previewInput, removeFreezeWindowInput, setGroupInput, setRulesInput } from "@/server/schemas/governance";
 import { projectIdInput } from "@/server/schemas/project";
-import { overrideFreeze, previewDeployment, recheckProject } from "@/server/services/governance-gate";
+import { overrideFreeze, recheckProject } from "@/server/services/governance-gate";
+import { previewDeployment } from "@/server/services/governance-outlook";
 import {
   addFreezeWindow,
   getProtection,
