@@ -4,10 +4,11 @@ import postgres from "postgres";
 import { connect } from "@/db/client";
 import { onShutdown } from "@/server/cli/child-lifecycle";
 import { deriveKey, loadSecretKey } from "@/server/config/secret-key";
-import { readSettings } from "@/server/config/settings";
+import { readSettings, smtpSettings } from "@/server/config/settings";
 import { startBoss } from "@/server/queue/boss";
 import Docker from "dockerode";
 import { registerDeployer } from "./deployer/deployer";
+import { registerEmail } from "./governance/email";
 import { registerGovernance } from "./governance/governance";
 import { createDockerExecutor } from "./executors/docker";
 import { createLocalExecutor } from "./executors/local";
@@ -57,6 +58,8 @@ async function main() {
     docker: dockerEngine,
   });
   const governance = await registerGovernance(boss, db, { listen, secretsKey: deriveKey(masterKey, "secrets"), baseUrl: settings.url });
+  const smtp = smtpSettings();
+  const email = smtp ? await registerEmail(boss, { smtp, listen, baseUrl: settings.url }) : null;
   const isolation = docker ? "containers (Docker)" : "local processes (no Docker engine reachable: weaker isolation)";
   console.log(`worker ${workerId} ready: ${concurrency} job slots, jobs with an image run in ${isolation}${labels.length ? `, labels ${labels.join(", ")}` : ""}`);
   onShutdown(
@@ -64,6 +67,7 @@ async function main() {
       await engine.stop(20_000);
       await deployer.stop();
       await governance.stop();
+      await email?.stop();
       await stopTriggers();
       stopHeartbeat();
       await boss.stop({ graceful: true, wait: true, timeout: 5_000 });

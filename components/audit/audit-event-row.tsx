@@ -1,23 +1,16 @@
 import Link from "next/link";
 import type { AuditEventRow } from "@/components/ui/api-types";
 import { AuditChange } from "./audit-change";
+import { objectHref } from "./object-href";
 
 export type ProjectNames = Map<string, { name: string; slug: string }>;
 
 const dayFormat: Intl.DateTimeFormatOptions = { year: "numeric", month: "short", day: "numeric" };
 const timeFormat: Intl.DateTimeFormatOptions = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
 
-/** Where the event's object lives, when it has a page. */
-function objectHref(e: AuditEventRow, project: { slug: string } | undefined): string | null {
-  if (!e.objectId) return null;
-  if (e.objectType === "approval_request") return `/go/approval/${e.objectId}`;
-  if (!project) return null;
-  const pages: Record<string, string> = { deployment: "deployments", environment: "environments", release: "releases", run: "runs" };
-  return pages[e.objectType] ? `/projects/${project.slug}/${pages[e.objectType]}/${e.objectId}` : null;
-}
-
 export function AuditEventRowView({ event: e, projects }: { event: AuditEventRow; projects: ProjectNames }) {
   const project = e.projectId ? projects.get(e.projectId) : undefined;
+  const href = objectHref(e, project);
   return (
     <tr data-seq={e.seq}>
       <td title={`Event ${e.seq} · ${e.at}`} style={{ whiteSpace: "nowrap" }}>
@@ -32,7 +25,7 @@ export function AuditEventRowView({ event: e, projects }: { event: AuditEventRow
         <code style={{ whiteSpace: "nowrap" }}>{e.action}</code>
       </td>
       <td title={e.objectId ?? undefined}>
-        {objectHref(e, project) ? <Link href={objectHref(e, project)!}>{e.objectType}</Link> : e.objectType}
+        {href ? <Link href={href}>{e.objectType}</Link> : e.objectType}
         {e.objectId && (
           <>
             <br />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readSettings, SettingsError } from "./settings";
+import { readSettings, SettingsError, smtpSettings } from "./settings";
 
 describe("readSettings", () => {
   it("fills in defaults on an empty environment", () => {
@@ -19,6 +19,9 @@ describe("readSettings", () => {
     [{ SLIPWAY_OIDC_ISSUER: "https://id.example.com" }, /^Setting SLIPWAY_OIDC_CLIENT_ID expects a value, because SLIPWAY_OIDC_ISSUER is set \(it is not set\)\.$/],
     [{ SLIPWAY_SECRET_KEY: "short" }, /^Setting SLIPWAY_SECRET_KEY expects 32 random bytes/],
     [{ SLIPWAY_ADMIN_PASSWORD: "123" }, /^Setting SLIPWAY_ADMIN_PASSWORD expects a password of at least 8 characters/],
+    [{ SLIPWAY_SMTP_URL: "mail.example.com:25" }, /^Setting SLIPWAY_SMTP_URL expects an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ SLIPWAY_SMTP_URL: "smtp://mail.example.com" }, /^Setting SLIPWAY_SMTP_FROM expects a sender address, because SLIPWAY_SMTP_URL is set \(it is not set\)\.$/],
+    [{ SLIPWAY_SMTP_URL: "smtp://mail.example.com", SLIPWAY_SMTP_FROM: "Slipway" }, /^Setting SLIPWAY_SMTP_FROM expects a sender address such as/],
   ])("names the variable and what it expects for %j", (env, message) => {
     expect(() => readSettings(env)).toThrowError(SettingsError);
     expect(() => readSettings(env)).toThrowError(message);
@@ -29,6 +32,16 @@ describe("readSettings", () => {
       "ana@example.com",
       "bo@example.com",
     ]);
+  });
+});
+
+describe("smtpSettings", () => {
+  it("is off until an SMTP server is set, then gives the server and the sender", () => {
+    expect(smtpSettings({})).toBeNull();
+    expect(smtpSettings({ SLIPWAY_SMTP_URL: "smtps://slipway:pw@mail.example.com:465", SLIPWAY_SMTP_FROM: "Slipway <slipway@example.com>" })).toEqual({
+      url: "smtps://slipway:pw@mail.example.com:465",
+      from: "Slipway <slipway@example.com>",
+    });
   });
 });
 

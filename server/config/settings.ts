@@ -50,6 +50,12 @@ export const settingsSchema = z
       .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, "32 random bytes as 64 hex characters or base64 (openssl rand -hex 32)")
       .optional(),
     SLIPWAY_SESSION_HOURS: z.coerce.number({ error: "a number of hours" }).positive("a positive number of hours").max(720, "at most 720 hours").default(12),
+    SLIPWAY_SMTP_URL: z.url({ protocol: /^smtps?$/, error: "an smtp:// or smtps:// URL such as smtps://user:password@mail.example.com:465" }).optional(),
+    SLIPWAY_SMTP_FROM: z
+      .string()
+      .trim()
+      .regex(/^([^<>]*<[^<>\s@]+@[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+)$/, "a sender address such as slipway@example.com or \"Slipway <slipway@example.com>\"")
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.SLIPWAY_OIDC_ISSUER && (!s.SLIPWAY_OIDC_CLIENT_ID || !s.SLIPWAY_OIDC_CLIENT_SECRET)) {
@@ -60,6 +66,7 @@ export const settingsSchema = z
       const missing = s.SLIPWAY_GITHUB_CLIENT_ID ? "SLIPWAY_GITHUB_CLIENT_SECRET" : "SLIPWAY_GITHUB_CLIENT_ID";
       ctx.addIssue({ code: "custom", path: [missing], message: "a value, because its GitHub partner setting is set" });
     }
+    if (s.SLIPWAY_SMTP_URL && !s.SLIPWAY_SMTP_FROM) ctx.addIssue({ code: "custom", path: ["SLIPWAY_SMTP_FROM"], message: "a sender address, because SLIPWAY_SMTP_URL is set" });
   });
 
 export type RawSettings = z.infer<typeof settingsSchema>;
@@ -88,4 +95,12 @@ export function readSettings(env: Record<string, string | undefined> = process.e
     url: (s.SLIPWAY_URL ?? `http://localhost:${s.PORT}`).replace(/\/$/, ""),
     dataDir: path.resolve(s.SLIPWAY_DATA_DIR),
   };
+}
+
+export type SmtpSettings = { url: string; from: string };
+
+/** Where email goes out, or null when SLIPWAY_SMTP_URL is not set (Slipway then sends none). */
+export function smtpSettings(env: Record<string, string | undefined> = process.env): SmtpSettings | null {
+  const s = readSettings(env);
+  return s.SLIPWAY_SMTP_URL && s.SLIPWAY_SMTP_FROM ? { url: s.SLIPWAY_SMTP_URL, from: s.SLIPWAY_SMTP_FROM } : null;
 }

@@ -8,21 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 export type HookFormat = "generic" | "slack" | "teams";
 
-/** The events hooks can subscribe to. */
-export const HOOK_EVENTS = [
-  "approval.requested",
-  "approval.approved",
-  "approval.rejected",
-  "approval.expired",
-  "deployment.held",
-  "deployment.refused",
-  "deployment.started",
-  "deployment.succeeded",
-  "deployment.failed",
-  "deployment.rolled_back",
-  "run.succeeded",
-  "run.failed",
-] as const;
+export { HOOK_EVENTS } from "./hook-events";
 
 export type NotificationEvent = {
   /** e.g. approval.requested */

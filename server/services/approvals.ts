@@ -22,6 +22,8 @@ import { recordAudit } from "./audit";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "./errors";
 import { bindingOf, decisionsOf, dueGates, heldBy, notifyApprovals, reconsiderDeployment, reconsiderInTx, staleness, waitsOn, WITHDRAWN } from "./governance-gate";
 import { groupsOf, rulesInForce } from "./governance-rules";
+import { eligibleApprovers } from "./approval-recipients";
+import { emailNotice } from "./email";
 import { emitNotification } from "./notifications";
 import { isUniqueViolation } from "./pg-errors";
 
@@ -339,6 +341,16 @@ export async function decideApproval(db: Database, user: User, actor: Actor, inp
         path: `/go/approval/${request.id}`,
         data: { requestId: request.id, environment: env.name, version: release.version, comment, by: actor.label },
       });
+    }
+    if (progress.state === "pending" && progress.stageIndex > may.stageIndex) {
+      // The next stage's approvers are asked now, by email; hooks heard of the request when it was made.
+      const notice = {
+        projectId: request.projectId,
+        event: "approval.requested",
+        summary: `${release.version} to ${env.name} waits for approval (${progress.stage.name}), after ${rules.stages[may.stageIndex].name} approved`,
+        path: `/go/approval/${request.id}`,
+      };
+      await emailNotice(db, tx, notice, () => eligibleApprovers(tx, request, rules, [...decisions, decision]));
     }
     const outcomes: Record<string, string> = {};
     // Every deployment it holds is judged again: it starts, is aborted, or shows what it waits for now.

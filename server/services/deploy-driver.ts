@@ -12,11 +12,12 @@ import {
   type Environment,
   type Release,
 } from "@/db/schema";
-import { createDeployment, TERMINAL_PHASES, type DeploymentSpec, type DeploymentState, type HealthTally, type ManualSignal, type ReconcileResult, type SignalType, type TrafficWeights } from "@/server/deploy";
+import { createDeployment, TERMINAL_PHASES, type DeploymentSpec, type Phase, type DeploymentState, type HealthTally, type ManualSignal, type ReconcileResult, type SignalType, type TrafficWeights } from "@/server/deploy";
 import { bossDb } from "@/server/queue/boss";
 import { senderFor } from "@/server/queue/job-queue";
 import type { TargetSettings } from "@/server/schemas/target";
 import { systemActor } from "./actor";
+import { noticeDeployment, type DeploymentMoment } from "./deployment-notices";
 import { notHeld } from "./governance-held";
 import { recordAudit } from "./audit";
 import { currentRelease } from "./releases";
@@ -78,6 +79,7 @@ export async function activate(db: Database, tx: DbTransaction, row: DeploymentR
       .where(eq(deployments.id, row.id))
       .returning();
     await tx.execute(sql`select pg_notify(${DEPLOYMENT_CHANNEL}, ${row.id})`);
+    await noticeDeployment(db, tx, done, "succeeded", done.message ?? "");
     return done;
   }
   const state = createDeployment({ spec: row.spec as DeploymentSpec, stableVersion: current?.version ?? null, newVersion: release.version });
@@ -253,6 +255,9 @@ export async function recordPass(db: Database, pass: PassRecord): Promise<boolea
     };
     writes.push(audits());
     await Promise.all(writes);
+    // Hooks and email hear of the start (the first pass) and of the end, and of nothing between.
+    if (!row.startedAt) await noticeDeployment(db, tx, row, "started", result.status.message);
+    if (ended && !TERMINAL_PHASES.includes(row.phase as Phase)) await noticeDeployment(db, tx, row, result.state.phase as DeploymentMoment, result.status.message);
     if (ended) await startNextQueued(db, tx, row.environmentId);
     return true;
   });

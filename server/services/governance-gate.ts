@@ -27,7 +27,9 @@ import { recordAudit } from "./audit";
 import { DEPLOYMENT_CHANNEL, startNextQueued } from "./deploy-driver";
 import { ConflictError } from "./errors";
 import { listFreezeWindows, rulesById, rulesInForce, toFreezeWindow, type RulesInForce } from "./governance-rules";
-import { emitNotification } from "./notifications";
+import { eligibleApprovers } from "./approval-recipients";
+import { emailNotice } from "./email";
+import { emitNotification, type Notice } from "./notifications";
 import { currentRelease } from "./releases";
 
 /**
@@ -159,6 +161,7 @@ async function changeSetAuthors(tx: Tx, env: Environment, release: Release): Pro
 }
 
 async function createRequest(
+  db: Database,
   tx: DbTransaction,
   actor: Actor,
   input: { env: Environment; release: Release; rules: RulesInForce; now: Date },
@@ -185,13 +188,15 @@ async function createRequest(
     .returning();
   await notifyApprovals(tx, request.id);
   const stage = rules.rules.stages[0];
-  await emitNotification(tx, {
+  const notice: Notice = {
     projectId: env.projectId,
     event: "approval.requested",
     summary: `${release.version} to ${env.name} waits for approval${stage ? ` (${stage.name})` : ""}, asked by ${actor.label}`,
     path: `/go/approval/${request.id}`,
     data: { requestId: request.id, environment: env.name, version: release.version, releaseId: release.id, expiresAt: request.expiresAt.toISOString() },
-  });
+  };
+  await emitNotification(tx, notice);
+  await emailNotice(db, tx, notice, () => eligibleApprovers(tx, request, rules.rules, []));
   return request;
 }
 
@@ -199,6 +204,7 @@ type Judged = { verdict: Verdict; request: ApprovalRequest | null; rules: RulesI
 
 /** Judges a queued deployment: by its request's rules when it has one, else by `fallbackRules`. Makes the approval request when one is needed. */
 async function judgeQueued(
+  db: Database,
   tx: DbTransaction,
   actor: Actor,
   input: { env: Environment; release: Release; deployment: DeploymentRow; fallbackRules: () => Promise<RulesInForce>; now: Date },
@@ -211,7 +217,7 @@ async function judgeQueued(
   if (!request && verdict.outcome === "needs-approval") {
     // A new request is judged by the rules in force now.
     rules = await rulesInForce(tx, env.id);
-    request = await createRequest(tx, actor, { env, release, rules, now });
+    request = await createRequest(db, tx, actor, { env, release, rules, now });
     verdict = judge({ ...facts, rules: rules.rules, decisions: [] });
   }
   return { verdict, request, rules };
@@ -226,7 +232,7 @@ async function judgeQueued(
 export async function gateDeployment(db: Database, tx: DbTransaction, row: DeploymentRow, actor: Actor, now = new Date()): Promise<DeploymentRow | null> {
   const [env] = await tx.select().from(environments).where(eq(environments.id, row.environmentId));
   const [release] = await tx.select().from(releases).where(eq(releases.id, row.releaseId));
-  const { verdict, request, rules } = await judgeQueued(tx, actor, { env, release, deployment: row, fallbackRules: () => rulesInForce(tx, env.id), now });
+  const { verdict, request, rules } = await judgeQueued(db, tx, actor, { env, release, deployment: row, fallbackRules: () => rulesInForce(tx, env.id), now });
   if (verdict.outcome === "refuse") throw new ConflictError(verdict.reason, "environmentId");
   if (verdict.outcome === "pass") {
     if (verdict.notes.length) {
@@ -268,7 +274,7 @@ export async function reconsiderInTx(db: Database, tx: DbTransaction, deployment
   if (previous && (previous.status === "rejected" || previous.status === "expired")) return refuse(tx, row, previous.reason ?? `The approval request was ${previous.status}.`, now);
 
   const actor: Actor = { userId: row.requestedBy, label: row.requestedByLabel, ip: null, via: "system" };
-  const { verdict, request, rules } = await judgeQueued(tx, actor, { env, release, deployment: row, fallbackRules: () => rulesById(tx, gate.rulesId), now });
+  const { verdict, request, rules } = await judgeQueued(db, tx, actor, { env, release, deployment: row, fallbackRules: () => rulesById(tx, gate.rulesId), now });
   if (verdict.outcome === "refuse") return refuse(tx, row, verdict.reason, now);
   const fields = { approvalRequestId: request?.id ?? null, rulesId: rules.id, ruleVersion: rules.version, updatedAt: now };
   if (verdict.outcome === "pass") {

@@ -228,7 +228,7 @@ export async function addFreezeWindow(db: Database, actor: Actor, input: { proje
         createdBy: actor.userId,
       })
       .returning();
-    await recordAudit(tx, actor, { action: "freeze_window.create", objectType: "freeze_window", objectId: row.id, projectId: input.projectId, after: { ...w, environment: env?.name ?? "all environments" } });
+    await recordAudit(tx, actor, { action: "freeze_window.create", objectType: "freeze_window", objectId: row.id, projectId: input.projectId, after: { ...w, environment: env?.name ?? "all environments", environmentId: env?.id ?? null } });
     return row;
   });
 }

@@ -107,16 +107,18 @@ export type Notice = { projectId: string; event: string; summary: string; path?:
 /**
  * Records the event for every enabled hook of the project that wants it, in the caller's
  * transaction (so an event is sent only if what caused it committed), and wakes the senders.
+ * One statement, which finds nothing and writes nothing for a project without hooks: run and
+ * deployment endings call this on the engine's path.
  */
 export async function emitNotification(tx: Tx, notice: Notice, now = new Date()): Promise<number> {
   const prefix = `${notice.event.split(".")[0]}.*`;
-  const [project] = await tx.select({ id: projects.id, slug: projects.slug, name: projects.name }).from(projects).where(eq(projects.id, notice.projectId));
-  if (!project) return 0;
-  const payload: Omit<NotificationEvent, "url"> & { path: string | null } = { event: notice.event, summary: notice.summary, path: notice.path?.replace("{slug}", project.slug) ?? null, project, data: notice.data ?? {}, at: now.toISOString() };
   const inserted = await tx.execute<{ id: number }>(sql`
     insert into ${notificationDeliveries} (hook_id, event, payload)
-    select id, ${notice.event}, ${JSON.stringify(payload)}::jsonb from ${notificationHooks}
-    where project_id = ${notice.projectId} and enabled and events && array[${notice.event}, ${prefix}, '*']::text[]
+    select h.id, ${notice.event}, jsonb_build_object(
+      'event', ${notice.event}::text, 'summary', ${notice.summary}::text, 'path', replace(${notice.path ?? null}::text, '{slug}', p.slug),
+      'project', jsonb_build_object('id', p.id, 'slug', p.slug, 'name', p.name), 'data', ${JSON.stringify(notice.data ?? {})}::jsonb, 'at', ${now.toISOString()}::text)
+    from ${notificationHooks} h join ${projects} p on p.id = h.project_id
+    where h.project_id = ${notice.projectId} and h.enabled and h.events && array[${notice.event}, ${prefix}, '*']::text[]
     returning id`);
   if (inserted.length) await tx.execute(sql`select pg_notify(${NOTIFICATIONS_CHANNEL}, ${notice.projectId})`);
   return inserted.length;

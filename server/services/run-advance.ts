@@ -3,6 +3,7 @@ import type { Database, DbTransaction } from "@/db/client";
 import { jobs, runs, type JobRow, type Run } from "@/db/schema";
 import { nextTransitions, runOutcome, type JobState } from "@/server/pipeline/progress";
 import { enqueueJobs } from "@/server/queue/job-queue";
+import { noticeRunEnded } from "./run-notices";
 import { runContext, type StoredPlan } from "./run-plan";
 
 export const DEFAULT_TIMEOUT_MINUTES = 360;
@@ -73,6 +74,7 @@ export async function advanceRun(db: Database, tx: DbTransaction, runId: string,
   const outcome = runOutcome([...states.values()].map(toState), ctx);
   if (outcome !== "running" && run.status === "running") {
     await tx.update(runs).set({ status: outcome, finishedAt: new Date() }).where(eq(runs.id, runId));
+    await noticeRunEnded(tx, run, outcome);
     if (run.concurrencyGroup) await startNextInGroup(db, tx, run);
   }
 }

@@ -7,6 +7,7 @@ import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { ConflictError, NotFoundError } from "./errors";
 import { advanceRun, startRun } from "./run-advance";
+import { noticeRunEnded } from "./run-notices";
 import { planRun, runContext, type StoredPlan } from "./run-plan";
 
 export type StartRunInput = {
@@ -125,6 +126,7 @@ async function requestCancel(db: Database, tx: DbTransaction, run: Run, actor: A
     .where(and(eq(jobs.runId, run.id), inArray(jobs.status, ["pending", "queued"])));
   if (run.status === "queued") {
     await tx.update(runs).set({ status: "cancelled", finishedAt: new Date() }).where(eq(runs.id, run.id));
+    await noticeRunEnded(tx, run, "cancelled");
   }
   await recordAudit(tx, actor, { action: "run.cancel", objectType: "run", objectId: run.id, projectId: run.projectId, after: { reason } });
   // Workers stop the run's running jobs when they hear this; the jobs then settle the run.
