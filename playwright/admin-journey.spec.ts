@@ -1,27 +1,12 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser } from "@playwright/test";
 import { e2e } from "./support/settings";
+import { adminSignsIn, signInWithSso } from "./support/journey";
 
 /** Rita exists in Slipway only once she has signed in; she does that in her own browser. */
 async function ritaSignsInOnce(browser: Browser) {
   const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `Sign in with ${e2e.sso.buttonLabel}` }).click();
-  await page.locator('input[name="login"]').fill(e2e.sso.login);
-  await page.locator('input[name="password"]').fill("any-password");
-  await page.locator('button[type="submit"]').click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.sso.email);
+  await signInWithSso(await context.newPage(), e2e.sso.login);
   await context.close();
-}
-
-async function adminSignsIn(page: Page) {
-  await page.goto("/");
-  await expect(page).toHaveURL(/\/sign-in/);
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
 }
 
 test("an admin sets up a project, its environments, a member and a token, and finds each change in the audit trail", async ({ page, browser }) => {
@@ -33,6 +18,9 @@ test("an admin sets up a project, its environments, a member and a token, and fi
   const tokenName = `deploy script ${run}`;
 
   await ritaSignsInOnce(browser);
+  // Signed out, Slipway sends a person to the sign-in page.
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in/);
   await adminSignsIn(page);
 
   // Create a project; the slug follows the name.

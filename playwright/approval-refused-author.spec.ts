@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { adminApi, createProject, createRepository, pushDelivery, signInWithSso, trpc, TrpcError } from "./support/approval-project";
+import { adminApi, createProject, createRepository, pushDelivery, trpc, TrpcError } from "./support/approval-project";
+import { signInWithSso } from "./support/journey";
 import { baseURL, e2e } from "./support/settings";
 
 /**

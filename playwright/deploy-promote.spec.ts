@@ -1,5 +1,5 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
-import { e2e } from "./support/settings";
+import { expect, test } from "@playwright/test";
+import { adminSignsIn, boardColumn, markDocument, runDemoPipeline, sameDocument } from "./support/journey";
 
 /**
  * The demo's release flow as a newcomer meets it: the pipeline builds and deploys to
@@ -7,28 +7,7 @@ import { e2e } from "./support/settings";
  * confirmation that says what changes, updates live, and rolls development back.
  */
 
-async function adminSignsIn(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
 
-/** Starts the demo pipeline from its Runs page and returns the run's number once its page shows. */
-async function runPipeline(page: Page): Promise<string> {
-  await page.goto("/projects/demo/runs");
-  await page.getByRole("button", { name: "Run pipeline" }).click();
-  await page.getByRole("dialog", { name: "Run pipeline" }).getByRole("button", { name: "Start run" }).click();
-  await expect(page).toHaveURL(/\/projects\/demo\/runs\/\d+$/, { timeout: 30_000 });
-  return page.url().split("/").at(-1)!;
-}
-
-const column = (page: Page, name: string): Locator => page.locator(`[data-environment="${name}"]`);
-
-/** Marks the document, so a later check proves the page changed without a reload. */
-const markDocument = (page: Page) => page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
-const sameDocument = (page: Page) => page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
 
 test("the demo deploys to development by itself; the board promotes it to staging, updates live, and rolls back", async ({ page }) => {
   // Two pipeline runs (checkout, build, a deployment each) and two more deployments, on a busy machine.
@@ -40,15 +19,15 @@ test("the demo deploys to development by itself; the board promotes it to stagin
   await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Deployments" }).click();
   await expect(page).toHaveURL("/projects/demo/deployments");
   await expect(page.getByRole("heading", { level: 2, name: "Deployments" })).toBeVisible();
-  const development = column(page, "development");
-  const staging = column(page, "staging");
+  const development = boardColumn(page, "development");
+  const staging = boardColumn(page, "staging");
   await expect(staging.getByTestId("current-version")).toHaveText("Nothing deployed yet");
   await expect(staging.getByRole("button", { name: "Promote to production" })).toBeDisabled();
   await expect(staging.getByRole("button", { name: "Promote to production" })).toHaveAccessibleDescription("Nothing is deployed to staging yet.");
-  await expect(column(page, "production").getByRole("button", { name: /^Promote/ })).toHaveCount(0);
+  await expect(boardColumn(page, "production").getByRole("button", { name: /^Promote/ })).toHaveCount(0);
 
   // The pipeline builds and deploys to development: its fourth job follows the deployment to the end.
-  const first = await runPipeline(page);
+  const first = await runDemoPipeline(page);
   await expect(page.getByRole("navigation", { name: "Jobs" }).getByRole("button", { name: /^Deploy to development:/ })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByTestId("run-status")).toHaveAttribute("data-status", "succeeded", { timeout: 150_000 });
   const v1 = `1.0.${first}`;
@@ -83,7 +62,7 @@ test("the demo deploys to development by itself; the board promotes it to stagin
   expect(await sameDocument(page)).toBe(true);
 
   // A second run deploys a newer release to development; the open board shows it arrive.
-  const second = await runPipeline(page);
+  const second = await runDemoPipeline(page);
   const v2 = `1.0.${second}`;
   await page.goto("/projects/demo/deployments");
   await markDocument(page);

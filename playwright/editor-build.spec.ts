@@ -1,16 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
-import { e2e } from "./support/settings";
+import { adminSignsIn } from "./support/journey";
 
 // The editor puts a graph, a panel and the YAML side by side: a laptop-sized window.
 test.use({ viewport: { width: 1440, height: 900 } });
-
-async function signIn(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
 
 /** Drags from one job's right handle to another's left handle with the mouse, as a person draws an edge. */
 async function drawNeed(page: Page, from: string, to: string) {
@@ -31,7 +23,7 @@ async function nodePlaces(page: Page) {
 test("a pipeline built with the mouse is saved as a revision and reopens the same", async ({ page }) => {
   test.slow();
   const slug = `visual-${Date.now().toString(36)}`;
-  await signIn(page);
+  await adminSignsIn(page);
 
   // A project whose pipeline lives in Slipway: moved there from the (unreadable) repository.
   await page.goto("/projects/new");

@@ -1,16 +1,8 @@
 import { expect, test, type Page } from "@playwright/test";
-import { e2e } from "./support/settings";
+import { adminSignsIn } from "./support/journey";
 
 // The editor puts a graph, a panel and the YAML side by side: a laptop-sized window.
 test.use({ viewport: { width: 1440, height: 900 } });
-
-async function signIn(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
 
 async function drawNeed(page: Page, from: string, to: string) {
   const start = await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).boundingBox();
@@ -25,7 +17,7 @@ async function drawNeed(page: Page, from: string, to: string) {
 test("a need that would close a cycle is refused, and the cycle is named", async ({ page }) => {
   test.slow();
   const slug = `cycle-${Date.now().toString(36)}`;
-  await signIn(page);
+  await adminSignsIn(page);
   await page.goto("/projects/new");
   await page.getByLabel("Name", { exact: true }).fill(`Cycle ${slug}`);
   await page.getByLabel("Slug", { exact: true }).fill(slug);

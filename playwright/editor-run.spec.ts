@@ -1,21 +1,13 @@
-import { expect, test, type Page } from "@playwright/test";
-import { e2e } from "./support/settings";
+import { expect, test } from "@playwright/test";
+import { adminSignsIn } from "./support/journey";
 
 // The editor puts a graph, a panel and the YAML side by side: a laptop-sized window.
 test.use({ viewport: { width: 1440, height: 900 } });
 
-async function signIn(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
-
 test("a run started from the editor turns its nodes running, then green, live, with a log that streams", async ({ page }) => {
   test.slow();
   const slug = `live-${Date.now().toString(36)}`;
-  await signIn(page);
+  await adminSignsIn(page);
 
   // The demo project's repository has commits to run; a new project builds it with a pipeline kept in Slipway.
   await page.goto("/projects/demo");

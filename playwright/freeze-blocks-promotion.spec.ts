@@ -1,5 +1,6 @@
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { e2e } from "./support/settings";
+import { adminSignsIn, boardColumn, runDemoPipeline } from "./support/journey";
 
 /**
  * A freeze window blocks a promotion button with the reason. An admin freezes development and
@@ -9,23 +10,6 @@ import { e2e } from "./support/settings";
  * and by which window, and removing the window turns it on again. The release is a fresh run
  * of the demo pipeline, so the journey does not depend on what earlier journeys deployed.
  */
-
-async function adminSignsIn(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
-
-/** Starts the demo pipeline (build, then deploy to development) and returns the run's number once its page shows. */
-async function runPipeline(page: Page): Promise<string> {
-  await page.goto("/projects/demo/runs");
-  await page.getByRole("button", { name: "Run pipeline" }).click();
-  await page.getByRole("dialog", { name: "Run pipeline" }).getByRole("button", { name: "Start run" }).click();
-  await expect(page).toHaveURL(/\/projects\/demo\/runs\/\d+$/, { timeout: 30_000 });
-  return page.url().split("/").at(-1)!;
-}
 
 /** The browser's wall clock `offsetMinutes` from now, as a datetime-local field takes it, and the same minute as the server writes it (UTC). */
 function clockAt(page: Page, offsetMinutes: number): Promise<{ local: string; utc: string }> {
@@ -37,7 +21,6 @@ function clockAt(page: Page, offsetMinutes: number): Promise<{ local: string; ut
   }, offsetMinutes);
 }
 
-const column = (page: Page, name: string): Locator => page.locator(`[data-environment="${name}"]`);
 
 async function openSettings(page: Page, environment: string) {
   await page.goto("/projects/demo");
@@ -84,10 +67,10 @@ test("a freeze holds the pipeline's deployment until an admin overrides it, and 
   const stagingEnds = await freeze(page, "staging", launchWeek);
 
   // The pipeline's deployment to development waits for the freeze; its page says until when.
-  const run = await runPipeline(page);
+  const run = await runDemoPipeline(page);
   const version = `1.0.${run}`;
   await openBoard(page);
-  const development = column(page, "development");
+  const development = boardColumn(page, "development");
   await development.getByRole("link", { name: `Deployment of ${version}` }).click({ timeout: 120_000 });
   await expect(page.getByTestId("deployment-phase")).toHaveAttribute("data-phase", "queued");
   const held = page.getByTestId("governance-freeze");
@@ -114,7 +97,7 @@ test("a freeze holds the pipeline's deployment until an admin overrides it, and 
   await expect(promote).toHaveAccessibleDescription(frozen);
   await expect(development.getByText(frozen)).toBeVisible();
   // Deploying to staging by hand is off for the same reason.
-  const deployToStaging = column(page, "staging").getByRole("button", { name: "Deploy…" });
+  const deployToStaging = boardColumn(page, "staging").getByRole("button", { name: "Deploy…" });
   await expect(deployToStaging).toBeDisabled();
   await expect(deployToStaging).toHaveAccessibleDescription(`Deploy: ${frozen}`);
 

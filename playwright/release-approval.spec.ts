@@ -1,6 +1,7 @@
-import { expect, test, type Page } from "@playwright/test";
-import { adminApi, createProject, createRepository, pushDelivery, signInWithSso, trpc } from "./support/approval-project";
+import { expect, test } from "@playwright/test";
+import { adminApi, createProject, createRepository, pushDelivery, trpc } from "./support/approval-project";
 import { baseURL, e2e } from "./support/settings";
+import { markDocument, sameDocument, signInWithSso } from "./support/journey";
 
 /**
  * The release manager's day: a developer's push (a signed GitHub delivery) runs the pipeline up
@@ -52,9 +53,6 @@ jobs:
 const founder = { name: "Fay Founder", email: "fay.founder@e2e.test" };
 const dana = { login: "dana", ...e2e.ssoPeople.dana };
 
-/** Marks the document, so a later check proves the page changed without a reload. */
-const markDocument = (page: Page) => page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
-const sameDocument = (page: Page) => page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument === true);
 
 test("a pushed change waits for the release manager's approval in the inbox; approved, the canary starts and the developer sees it live", async ({ browser }) => {
   // A pipeline of four jobs and two deployments on a busy machine.

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { e2e } from "./support/settings";
+import { adminSignsIn } from "./support/journey";
 
 type Watch = { jobStatuses: Record<string, string[]>; sameDocument?: boolean };
 
@@ -25,15 +25,6 @@ async function watchJobStatuses(page: Page) {
 }
 
 const readWatch = (page: Page) => page.evaluate(() => (window as unknown as { __watch: Watch }).__watch);
-
-async function adminSignsIn(page: Page) {
-  await page.goto("/");
-  await expect(page).toHaveURL(/\/sign-in/);
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
-}
 
 test("an admin runs the demo pipeline by hand and watches its jobs and the build log arrive live", async ({ page }) => {
   // Three jobs check out the demo repository and run on the local executor: give the journey three minutes on a busy machine.

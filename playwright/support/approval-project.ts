@@ -4,9 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser } from "@playwright/test";
 import { demoFiles } from "../../server/services/demo-files";
-import { baseURL, e2e } from "./settings";
+import { adminSignsIn } from "./journey";
+import { baseURL } from "./settings";
 
 /**
  * Set-up for the approval journeys, each on a project of its own: a local git repository with
@@ -41,26 +42,8 @@ export class TrpcError extends Error {
 /** A browser context signed in as the site admin, for set-up through the API. */
 export async function adminApi(browser: Browser): Promise<{ request: APIRequestContext; close: () => Promise<void> }> {
   const context = await browser.newContext({ baseURL });
-  const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(e2e.adminEmail);
-  await page.getByLabel("Password").fill(e2e.adminPassword);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(e2e.adminEmail);
+  await adminSignsIn(await context.newPage());
   return { request: context.request, close: () => context.close() };
-}
-
-/** Signs in through the SSO provider's own login page as one of its people. */
-export async function signInWithSso(page: Page, login: string) {
-  const person = e2e.ssoPeople[login] ?? e2e.sso;
-  await page.goto("/sign-in");
-  await page.getByRole("button", { name: `Sign in with ${e2e.sso.buttonLabel}` }).click();
-  await expect(page).toHaveURL(new RegExp(`^http://localhost:${e2e.oidcPort}/`));
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill("any-password");
-  await page.locator('button[type="submit"]').click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByTestId("signed-in-as")).toContainText(person.email);
 }
 
 export type Author = { name: string; email: string };

@@ -19,6 +19,7 @@ import { DomainError } from "@/server/services/errors";
 import { loadDeploymentEnv } from "@/server/services/targets-config";
 import { createTarget, TargetUnavailableError, type DeployTarget, type TargetContext } from "@/workers/targets";
 import { DeploymentDriver } from "./driver";
+import { rerunning } from "../rerun";
 
 export type DeployerOptions = {
   /** Names this worker in leases; the same id the job engine uses. */
@@ -67,7 +68,6 @@ export async function registerDeployer(boss: PgBoss, db: Database, options: Depl
   const drivers = new Map<string, DeploymentDriver>();
   const starting = new Set<string>();
   let stopped = false;
-  let pumping: Promise<void> | null = null;
   await ensureDeploymentQueue(boss);
 
   const take = async (deploymentId: string) => {
@@ -127,25 +127,16 @@ export async function registerDeployer(boss: PgBoss, db: Database, options: Depl
     await recordPass(db, { deploymentId: ctx.deployment.id, driverId: options.workerId, leaseMs, result, traffic: ctx.deployment.traffic, health: {}, smokeTest: null, events: [{ kind: "error", message: reason }], notify: true });
   };
 
-  /** Takes every waiting message; one pump at a time, run again if woken meanwhile. */
-  let again = false;
-  const pump = (): Promise<void> => {
-    if (pumping) {
-      again = true;
-      return pumping;
-    }
-    pumping = (async () => {
-      do {
-        again = false;
-        const jobs = await boss.fetch<DriveMessage>(DEPLOYMENT_QUEUE, { batchSize: 20 });
-        if (jobs.length) await boss.complete(DEPLOYMENT_QUEUE, jobs.map((j) => j.id));
-        await Promise.all(jobs.map((job) => take(job.data.deploymentId).catch(onError)));
-      } while (again && !stopped);
-    })()
-      .catch(onError)
-      .finally(() => (pumping = null));
-    return pumping;
-  };
+  /** Takes every waiting message. */
+  const pumping = rerunning(
+    async () => {
+      const jobs = await boss.fetch<DriveMessage>(DEPLOYMENT_QUEUE, { batchSize: 20 });
+      if (jobs.length) await boss.complete(DEPLOYMENT_QUEUE, jobs.map((j) => j.id));
+      await Promise.all(jobs.map((job) => take(job.data.deploymentId).catch(onError)));
+    },
+    { onError, stopped: () => stopped },
+  );
+  const pump = pumping.run;
 
   const sweep = async () => {
     for (const id of await findUndriven(db)) if (!drivers.has(id)) await enqueueDrive(db, null, id);
@@ -164,7 +155,7 @@ export async function registerDeployer(boss: PgBoss, db: Database, options: Depl
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       await Promise.all([jobs.unlisten(), changes.unlisten()].map((p) => p.catch(() => undefined)));
-      await pumping;
+      await pumping.idle();
       await Promise.all([...drivers.values()].map((driver) => (abandon ? driver.halt() : driver.stop())));
     },
   };

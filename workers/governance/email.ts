@@ -4,6 +4,7 @@ import type postgres from "postgres";
 import type { SmtpSettings } from "@/server/config/settings";
 import { ensureQueues } from "@/server/queue/boss";
 import { EMAIL_QUEUE, emailMessageSchema, type EmailMessage } from "@/server/services/email";
+import { rerunning } from "../rerun";
 
 export type EmailWorkerOptions = {
   smtp: SmtpSettings;
@@ -41,36 +42,24 @@ export async function registerEmail(boss: PgBoss, options: EmailWorkerOptions) {
   await ensureQueues(boss, [EMAIL_QUEUE]);
   const transport = smtpTransport(options.smtp);
   let stopped = false;
-  let pumping: Promise<void> | null = null;
-  let again = false;
-
-  const pump = (): Promise<void> => {
-    if (pumping) {
-      again = true;
-      return pumping;
-    }
-    pumping = (async () => {
-      do {
-        again = false;
-        for (;;) {
-          if (stopped) return;
-          const jobs = await boss.fetch<unknown>(EMAIL_QUEUE, { batchSize: 10 });
-          if (jobs.length === 0) break;
-          for (const job of jobs) {
-            try {
-              await sendEmail(transport, options.smtp, options.baseUrl, emailMessageSchema.parse(job.data));
-              await boss.complete(EMAIL_QUEUE, job.id);
-            } catch (error) {
-              await boss.fail(EMAIL_QUEUE, job.id, { message: (error as Error).message });
-            }
+  const pumping = rerunning(
+    async () => {
+      while (!stopped) {
+        const jobs = await boss.fetch<unknown>(EMAIL_QUEUE, { batchSize: 10 });
+        if (jobs.length === 0) break;
+        for (const job of jobs) {
+          try {
+            await sendEmail(transport, options.smtp, options.baseUrl, emailMessageSchema.parse(job.data));
+            await boss.complete(EMAIL_QUEUE, job.id);
+          } catch (error) {
+            await boss.fail(EMAIL_QUEUE, job.id, { message: (error as Error).message });
           }
         }
-      } while (again && !stopped);
-    })()
-      .catch(onError)
-      .finally(() => (pumping = null));
-    return pumping;
-  };
+      }
+    },
+    { onError, stopped: () => stopped },
+  );
+  const pump = pumping.run;
 
   const listener = await options.listen.listen("slipway_jobs", (queue) => queue === EMAIL_QUEUE && void pump());
   const timer = setInterval(() => void pump(), options.pollMs ?? 5_000);
@@ -82,7 +71,7 @@ export async function registerEmail(boss: PgBoss, options: EmailWorkerOptions) {
       stopped = true;
       clearInterval(timer);
       await listener.unlisten().catch(() => undefined);
-      await pumping;
+      await pumping.idle();
       transport.close();
     },
   };

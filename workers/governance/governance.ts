@@ -5,6 +5,7 @@ import { ensureQueues } from "@/server/queue/boss";
 import { sweepGovernance } from "@/server/services/approvals";
 import { GOVERNANCE_QUEUE, reconsiderDeployment, type GovernanceMessage } from "@/server/services/governance-gate";
 import { deliverDue, NOTIFICATIONS_CHANNEL } from "@/server/services/notifications";
+import { rerunning } from "../rerun";
 
 export type GovernanceWorkerOptions = {
   /** A connection of its own for LISTEN (the worker's shared one). */
@@ -34,53 +35,30 @@ export async function registerGovernance(boss: PgBoss, db: Database, options: Go
   const onError = options.onError ?? ((error: Error) => console.error(`governance: ${error.message}`));
   await ensureQueues(boss, [GOVERNANCE_QUEUE]);
   let stopped = false;
-  let pumping: Promise<void> | null = null;
-  let again = false;
-
-  const pump = (): Promise<void> => {
-    if (pumping) {
-      again = true;
-      return pumping;
-    }
-    pumping = (async () => {
-      do {
-        again = false;
-        const jobs = await boss.fetch<GovernanceMessage>(GOVERNANCE_QUEUE, { batchSize: 20 });
-        if (jobs.length) await boss.complete(GOVERNANCE_QUEUE, jobs.map((j) => j.id));
-        for (const job of jobs) await reconsiderDeployment(db, job.data.deploymentId).catch(onError);
-      } while (again && !stopped);
-    })()
-      .catch(onError)
-      .finally(() => (pumping = null));
-    return pumping;
-  };
+  const pumping = rerunning(
+    async () => {
+      const jobs = await boss.fetch<GovernanceMessage>(GOVERNANCE_QUEUE, { batchSize: 20 });
+      if (jobs.length) await boss.complete(GOVERNANCE_QUEUE, jobs.map((j) => j.id));
+      for (const job of jobs) await reconsiderDeployment(db, job.data.deploymentId).catch(onError);
+    },
+    { onError, stopped: () => stopped },
+  );
+  const pump = pumping.run;
 
   let sweeping: Promise<unknown> | null = null;
   const sweep = () => (sweeping ??= sweepGovernance(db).catch(onError).finally(() => (sweeping = null)));
 
-  let delivering: Promise<unknown> | null = null;
-  let deliverAgain = false;
-  const deliver = (): Promise<unknown> => {
-    if (!options.secretsKey) return Promise.resolve();
-    if (delivering) {
-      deliverAgain = true;
-      return delivering;
-    }
-    delivering = (async () => {
-      do {
-        deliverAgain = false;
-        // Drain: keep sending while a batch had anything in it.
-        for (;;) {
-          if (stopped) break;
-          const sent = await deliverDue(db, { key: options.secretsKey!, baseUrl: options.baseUrl ?? "" });
-          if (sent.delivered + sent.failed + sent.retrying === 0) break;
-        }
-      } while (deliverAgain && !stopped);
-    })()
-      .catch(onError)
-      .finally(() => (delivering = null));
-    return delivering;
-  };
+  const delivering = rerunning(
+    async () => {
+      // Drain: keep sending while a batch had anything in it.
+      while (!stopped) {
+        const sent = await deliverDue(db, { key: options.secretsKey!, baseUrl: options.baseUrl ?? "" });
+        if (sent.delivered + sent.failed + sent.retrying === 0) break;
+      }
+    },
+    { onError, stopped: () => stopped },
+  );
+  const deliver = (): Promise<unknown> => (options.secretsKey ? delivering.run() : Promise.resolve());
 
   const listener = await options.listen.listen("slipway_jobs", (queue) => queue === GOVERNANCE_QUEUE && void pump());
   const notices = await options.listen.listen(NOTIFICATIONS_CHANNEL, () => void deliver());
@@ -101,9 +79,9 @@ export async function registerGovernance(boss: PgBoss, db: Database, options: Go
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       await Promise.all([listener.unlisten(), notices.unlisten()].map((p) => p.catch(() => undefined)));
-      await pumping;
+      await pumping.idle();
       await sweeping;
-      await delivering;
+      await delivering.idle();
     },
   };
 }

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isAlive, localTargetsDir, stopRecordedInstances } from "./local-processes";
+import { isAlive } from "@/server/config/pid";
+import { localTargetsDir, stopRecordedInstances } from "./local-processes";
 
 describe("stopRecordedInstances", () => {
   let dataDir = "";

@@ -1,19 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { isAlive } from "../../server/config/pid";
 
 /** A local-target instance as recorded under `<data>/targets/local/<environment>/<id>.json`. */
 export type InstanceRecord = { id: string; version: string; releaseId: string; deploymentId: string; pid: number; port: number; cwd: string; startedAt: string };
 
 export const localTargetsDir = (dataDir: string) => path.join(dataDir, "targets", "local");
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Instances run in process groups of their own: the signal reaches whatever the command started too. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {

@@ -8,7 +8,8 @@ import type { LocalTargetConfig } from "@/server/schemas/target";
 import { extractBlob } from "@/server/services/artifacts";
 import { httpProbe, sleep, waitReadyByProbing } from "./probe";
 import { RouterTraffic } from "./router-backed";
-import { isAlive, localTargetsDir, signalGroup, type InstanceRecord } from "./local-processes";
+import { isAlive } from "@/server/config/pid";
+import { localTargetsDir, signalGroup, type InstanceRecord } from "./local-processes";
 import type { DeployTarget, ReleaseRef, TargetContext } from "./types";
 
 /** Between SIGTERM and SIGKILL: long enough for a server to close its connections. */
