@@ -2,6 +2,8 @@
 // TypeScript loader and leave the router's process its own core:
 //   node bench-peers.mjs upstream                      -> prints {"port":N}, answers "ok" until killed
 //   node bench-peers.mjs load <port> <connections> <ms> -> prints {"responses","non2xx","errors","ms"}
+//   node bench-peers.mjs proxy <upstream port>          -> prints {"port":N}: the least a Node proxy does (no
+//                                                         routes, weights or stats), the floor to compare with
 // The load generator speaks HTTP/1.1 keep-alive over raw sockets, one request in flight per
 // connection, so parsing on the client side costs little next to the router it measures.
 import { Buffer } from "node:buffer";
@@ -27,8 +29,21 @@ if (mode === "upstream") {
   totals.ms = performance.now() - started;
   console.log(JSON.stringify(totals));
   process.exit(0);
+} else if (mode === "proxy") {
+  const agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256 });
+  const upstreamPort = Number(args[0]);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ host: "127.0.0.1", port: upstreamPort, path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, "127.0.0.1", () => console.log(JSON.stringify({ port: server.address().port })));
 } else {
-  console.error("usage: node bench-peers.mjs upstream | load <port> <connections> <ms>");
+  console.error("usage: node bench-peers.mjs upstream | load <port> <connections> <ms> | proxy <upstream port>");
   process.exit(2);
 }
 

@@ -30,7 +30,8 @@ const LOAD_MS = 5_000;
  *   minus the median straight to the same upstream, measured in alternating rounds so
  *   drift (JIT, CPU frequency) affects both alike.
  * - router_req_per_s: responses per second through the router with LOAD_CONNECTIONS
- *   keep-alive connections for LOAD_MS.
+ *   keep-alive connections for LOAD_MS; beside it, the same load through a minimal Node
+ *   proxy (bench-peers.mjs proxy), what this machine allows any Node proxy.
  */
 export async function benchRouter(): Promise<BenchResult[]> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "slipway-router-bench-"));
@@ -50,9 +51,13 @@ export async function benchRouter(): Promise<BenchResult[]> {
       ms: number;
     };
     if (load.non2xx > 0 || load.errors > 0) throw new Error(`the load run saw ${load.non2xx} non-2xx responses and ${load.errors} connection errors`);
+    const bare = await startPeer(children, ["proxy", String(upstreamPort)]);
+    const { port: barePort } = JSON.parse(bare.line) as { port: number };
+    const bareLoad = JSON.parse((await startPeer(children, ["load", String(barePort), String(LOAD_CONNECTIONS), String(LOAD_MS)], LOAD_MS + 15_000)).line) as typeof load;
     return [
       { name: "router_added_p50_ms", value: round(added), unit: "ms", goal: "< 0.5" },
       { name: "router_req_per_s", value: Math.round(load.responses / (load.ms / 1000)), unit: "req/s", goal: ">= 10000" },
+      { name: "bare_proxy_req_per_s", value: Math.round(bareLoad.responses / (bareLoad.ms / 1000)), unit: "req/s", goal: "(context: a minimal Node proxy in the same place)" },
     ];
   } finally {
     for (const child of children) child.kill();
