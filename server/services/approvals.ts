@@ -343,13 +343,14 @@ export async function decideApproval(db: Database, user: User, actor: Actor, inp
       });
     }
     if (progress.state === "pending" && progress.stageIndex > may.stageIndex) {
-      // The next stage's approvers are asked now, by email; hooks heard of the request when it was made.
+      // The next stage's approvers are asked now: by the hooks (a channel of that stage's people hears it) and by email.
       const notice = {
         projectId: request.projectId,
         event: "approval.requested",
         summary: `${release.version} to ${env.name} waits for approval (${progress.stage.name}), after ${rules.stages[may.stageIndex].name} approved`,
         path: `/go/approval/${request.id}`,
       };
+      await emitNotification(tx, { ...notice, data: { requestId: request.id, environment: env.name, version: release.version, stage: progress.stage.name } });
       await emailNotice(db, tx, notice, () => eligibleApprovers(tx, request, rules, [...decisions, decision]));
     }
     const outcomes: Record<string, string> = {};

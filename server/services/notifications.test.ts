@@ -3,12 +3,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, notificationDeliveries, notificationHooks, projectMembers, type User } from "@/db/schema";
+import { approvalRequests, auditEvents, notificationDeliveries, notificationHooks, projectMembers, type User } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import { verifySignature } from "@/server/governance/webhooks";
 import { actorFor, createProjectAs, createUser, rejectionOf } from "@/server/testing/fixtures";
 import { seedReleases } from "@/workers/deployer/testing/seed";
 import { decryptText } from "./crypto";
+import { decideApproval } from "./approvals";
 import { requestDeployment } from "./deployments";
 import { ForbiddenError, InvalidInputError } from "./errors";
 import { setProtectionRules } from "./governance-rules";
@@ -97,6 +98,29 @@ describe("webhooks", () => {
     expect(generic).toMatchObject({ event: "approval.requested", summary: `3.1.0 to production waits for approval (Release manager), asked by ${owner.email}`, project: { id: p.id }, url: expect.stringMatching(/^https:\/\/slipway\.example\.test\/go\/approval\/[0-9a-f-]{36}$/) });
     // Hooks that did not ask for deployment.held got nothing for it.
     expect(received.some((r) => r.headers["x-slipway-event"] === "deployment.held")).toBe(false);
+  });
+
+  it("tell the hooks again when a request moves on to its next stage", async () => {
+    const p = await project();
+    const qa = await createUser(t.db);
+    await t.db.insert(projectMembers).values({ projectId: p.id, userId: qa.id, role: "developer" });
+    await createHook(t.db, key, actorFor(admin), admin, { projectId: p.id, name: "channel", url: receiverUrl, format: "generic", events: ["approval.requested"], allowPrivate: true });
+    const envs = await t.db.query.environments.findMany({ where: (e, { eq }) => eq(e.projectId, p.id), orderBy: (e, { asc }) => asc(e.position) });
+    const [release] = await seedReleases(t.db, actorFor(owner), p.id, [envs[2].id], ["3.2.0"]);
+    const stages = [
+      { name: "QA lead", count: 1, approvers: { users: [qa.id] } },
+      { name: "Release manager", count: 1, approvers: { roles: ["admin" as const] } },
+    ];
+    await setProtectionRules(t.db, actorFor(owner), { projectId: p.id, environmentId: envs[2].id, rules: { stages } });
+    received.length = 0;
+    await requestDeployment(t.db, actorFor(owner), { projectId: p.id, environmentId: envs[2].id, releaseId: release.id });
+    const [request] = await t.db.select().from(approvalRequests).where(eq(approvalRequests.projectId, p.id));
+    await decideApproval(t.db, qa, actorFor(qa), { projectId: p.id, requestId: request.id, decision: "approved", comment: "tested" });
+    expect(await deliverDue(t.db, { key, baseUrl: "https://slipway.example.test" })).toEqual({ delivered: 2, failed: 0, retrying: 0 });
+    expect(received.map((r) => JSON.parse(r.body).summary).sort()).toEqual([
+      `3.2.0 to production waits for approval (QA lead), asked by ${owner.email}`,
+      "3.2.0 to production waits for approval (Release manager), after QA lead approved",
+    ]);
   });
 
   it("retry with backoff, then keep the outcome in the delivery log", async () => {
