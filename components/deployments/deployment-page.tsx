@@ -60,7 +60,7 @@ function DeploymentView({ project, deploymentId }: { project: ProjectWithRole; d
         <p style={{ margin: 0 }} data-testid="deployment-message">
           {d.message}
         </p>
-        {d.position !== null && (
+        {d.position !== null && (d.position > 1 || d.governance?.status !== "held") && (
           <p className="notice" style={{ margin: 0 }} data-testid="queue-position">
             Waiting in line: position {d.position} for {d.environment.name}. It starts when the deployments ahead of it end, oldest first.
           </p>

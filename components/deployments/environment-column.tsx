@@ -34,6 +34,8 @@ export function EnvironmentColumn({ column, projectSlug, roleBlock, now, name, o
   const describedBy = (why: string | null) => (!why ? undefined : why === promoteNote ? id("promote") : why === deployNote ? id("deploy") : id("rollback"));
   // The newest deployment when it is not the one that put the current release there: its outcome must show (a failed rollback, say).
   const outcome = latest && latest.id !== since?.id && latest.id !== active?.id && latest.phase !== "queued" ? latest : null;
+  // A waiting deployment shown above (held by the rules, with nothing running) is not also counted as in line.
+  const waitingBehind = column.queued - (!active && latest?.phase === "queued" ? 1 : 0);
 
   return (
     <li className={`card ${styles.column}`} data-environment={env.name} aria-label={`Environment ${env.name}`}>
@@ -109,7 +111,7 @@ export function EnvironmentColumn({ column, projectSlug, roleBlock, now, name, o
             )}
           </div>
         )}
-        {column.queued > 0 && <span className="small muted">{plural(column.queued, "deployment")} waiting in line</span>}
+        {waitingBehind > 0 && <span className="small muted">{plural(waitingBehind, active ? "deployment" : "more deployment")} waiting in line</span>}
         {outcome && (
           <div className={styles.outcome} role="status" data-testid="last-outcome">
             <Link href={`${base}/deployments/${outcome.id}`}>

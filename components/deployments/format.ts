@@ -13,7 +13,8 @@ export const ACTIVE_PHASES = ["pending", "progressing", "paused", "rolling_back"
 export const ENDED_PHASES = ["succeeded", "rolled_back", "aborted", "failed"];
 
 const phases: Record<string, { icon: string; label: string; tone: "ok" | "bad" | "running" | "muted" | "warn" }> = {
-  queued: { icon: "◷", label: "Waiting in line", tone: "muted" },
+  // In line behind another deployment, or held by the rules: the message beside it says which.
+  queued: { icon: "◷", label: "Waiting", tone: "muted" },
   pending: { icon: "◷", label: "Starting", tone: "running" },
   progressing: { icon: "●", label: "Progressing", tone: "running" },
   paused: { icon: "❚❚", label: "Paused", tone: "warn" },
