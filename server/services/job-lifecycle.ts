@@ -112,6 +112,25 @@ export async function finishJob(
   });
 }
 
+/**
+ * Puts a running job back in the queue (its worker stopped; it did not fail), as its next
+ * attempt: the next worker to take it carries on where it was, as a deploy job following its
+ * deployment does.
+ */
+export async function handBackJob(db: Database, { jobId, attempt }: { jobId: string; attempt: number }, reason: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.id, jobId), eq(jobs.attempt, attempt), eq(jobs.status, "running")))
+      .for("update");
+    if (!job) return false;
+    const [run] = await tx.select().from(runs).where(eq(runs.id, job.runId));
+    await requeue(db, tx, job, run, reason);
+    return true;
+  });
+}
+
 async function requeue(db: Database, tx: Parameters<Parameters<Database["transaction"]>[0]>[0], job: JobRow, run: Run, reason: string) {
   const [queued] = await tx
     .update(jobs)

@@ -3,13 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifacts, jobs, releases, type Run } from "@/db/schema";
+import { artifacts, deployments, jobs, releases, type Run } from "@/db/schema";
 import { createTestDatabase } from "@/db/testing/database";
 import type { StoredPlan } from "@/server/services/run-plan";
 import { packToBlob } from "@/server/services/artifacts";
 import { createRun } from "@/server/services/runs";
 import { actorFor } from "@/server/testing/fixtures";
 import { DeployWorld } from "./testing/harness";
+import { WorkerStopping } from "@/workers/engine/stopping";
 import { runDeployJob } from "./run-deploy-job";
 
 /** A pipeline job with `environment:` and `deploy:` makes the release, deploys it and follows it in its log. */
@@ -95,6 +96,23 @@ describe("a pipeline's deploy job", { timeout: 60_000 }, () => {
     expect(result).toMatchObject({ status: "cancelled" });
     expect(lines.some((l) => l.startsWith("The job was cancelled"))).toBe(true);
     expect(lines.at(-1)).toMatch(/^Deployment aborted: Aborted by run #\d+ \(ship\)/);
+  });
+
+  it("leaves the deployment going when its worker stops, and the job's next attempt follows the same deployment", async () => {
+    const { project } = await world.localEnvironment({ strategy: "rolling", replicas: 1 });
+    expect((await ship(await builtRun(project, {}))).result.status).toBe("succeeded");
+    const run = await builtRun(project, { startDelayMs: 2_000 });
+    const stopping = new AbortController();
+    const first = ship(run, stopping.signal);
+    setTimeout(() => stopping.abort(new WorkerStopping()), 500);
+    await expect(first).rejects.toBeInstanceOf(WorkerStopping);
+    const [asked] = await world.db.select().from(deployments).where(eq(deployments.runId, run.id));
+    expect(["queued", "pending", "progressing"]).toContain(asked.phase);
+
+    const { result, lines } = await ship(run);
+    expect(lines).toContain(`Following deployment ${asked.id}, asked for by an earlier attempt of this job.`);
+    expect(result.status).toBe("succeeded");
+    expect(await world.db.select().from(deployments).where(eq(deployments.runId, run.id))).toHaveLength(1);
   });
 
   it("fails clearly when the environment does not exist", async () => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, notInArray } from "drizzle-orm";
 import type Dockerode from "dockerode";
 import type { Database } from "@/db/client";
 import { deploymentEvents, deployments, environments, jobs, type JobRow, type Run } from "@/db/schema";
@@ -10,6 +10,7 @@ import { ConflictError, DomainError } from "@/server/services/errors";
 import type { JobResult } from "@/server/services/job-lifecycle";
 import { createReleaseFromRun } from "@/server/services/releases";
 import { runContext } from "@/server/services/run-plan";
+import { WorkerStopping } from "@/workers/engine/stopping";
 import { pipelineOverrides } from "./pipeline-spec";
 
 export type DeployJobInput = {
@@ -62,7 +63,13 @@ export async function runDeployJob(input: DeployJobInput): Promise<JobResult> {
       dataDir: input.dataDir,
     });
     log(`Release ${release.version} (#${release.number}) of commit ${release.commitSha.slice(0, 7)}: ${release.imageDigest ?? release.image ?? `artifact ${release.artifactName}`}`);
-    const deployment = await requestDeployment(db, actor, {
+    // An earlier attempt of this job (its worker stopped) asked for the deployment already: follow that one.
+    const [earlier] = await db
+      .select()
+      .from(deployments)
+      .where(and(eq(deployments.jobId, job.id), notInArray(deployments.phase, [...TERMINAL_PHASES])));
+    if (earlier) log(`Following deployment ${earlier.id}, asked for by an earlier attempt of this job.`);
+    const deployment = earlier ? { ...earlier, position: null } : await requestDeployment(db, actor, {
       projectId: run.projectId,
       environmentId: env.id,
       releaseId: release.id,
@@ -80,11 +87,14 @@ export async function runDeployJob(input: DeployJobInput): Promise<JobResult> {
     const strategy = (deployment.spec as { strategy: string }).strategy;
     log(`Deploying ${release.version} to ${env.name} (${strategy})${deployment.position ? `; waiting in line, position ${deployment.position}` : ""}`);
     const outcome = await follow(input, deployment.id, actor);
+    // The worker stops: the deployment carries on, and so does this job, on the next worker.
+    if (input.signal.reason instanceof WorkerStopping) throw input.signal.reason;
     const outputs = { release: release.id, version: release.version, deployment: deployment.id };
     if (outcome.phase === "succeeded") return { status: "succeeded", outputs };
     if (input.signal.aborted) return { status: "cancelled", reason: "Cancelled while deploying; the deployment was aborted.", outputs };
     return { status: "failed", reason: `Deployment ${outcome.phase.replace("_", " ")}: ${outcome.reason ?? outcome.message}`, outputs };
   } catch (error) {
+    if (error instanceof WorkerStopping) throw error;
     const message = (error as Error).message;
     log(`Could not deploy: ${message}`);
     return { status: "failed", reason: error instanceof DomainError ? message : `Could not deploy: ${message}` };
@@ -105,6 +115,10 @@ async function follow(input: DeployJobInput, deploymentId: string, actor: Actor)
     const [row] = await db.select().from(deployments).where(eq(deployments.id, deploymentId));
     if (TERMINAL_PHASES.includes(row.phase as Phase)) {
       log(`Deployment ${row.phase.replace("_", " ")}: ${row.message}`);
+      return row;
+    }
+    if (signal.reason instanceof WorkerStopping) {
+      log("This worker is stopping; the deployment carries on and the job is handed to the next worker.");
       return row;
     }
     if (signal.aborted && !aborted) {

@@ -1,6 +1,7 @@
 import type PgBoss from "pg-boss";
 import type postgres from "postgres";
 import { queueLabels, type JobMessage } from "@/server/queue/job-queue";
+import { WorkerStopping } from "./stopping";
 
 type Running = { controller: AbortController; runId: string };
 
@@ -71,9 +72,9 @@ export class Dispatcher {
     while ([...this.completing.values()].some((c) => c.sending)) await Promise.all([...this.completing.values()].map((c) => c.sending));
   }
 
-  /** Aborts every job running here (shutdown after the grace period). */
+  /** Aborts every job running here (shutdown after the grace period), saying why: the worker stops, nobody cancelled. */
   abortAll(): void {
-    for (const { controller } of this.running.values()) controller.abort();
+    for (const { controller } of this.running.values()) controller.abort(new WorkerStopping());
   }
 
   private cancelRun(runId: string) {

@@ -232,6 +232,26 @@ ${Array.from({ length: 30 }, (_, i) => `  j${i}: { steps: [ { run: "echo once" }
     }
   });
 
+  it("hands a job its stopping worker gives back to the next worker, which runs it to the end", async () => {
+    const started = await run(`
+on: { manual: {} }
+jobs:
+  handed: { steps: [ { run: "echo carried on" } ] }
+`);
+    expect((await waitForRun(t.db, started.id)).status).toBe("succeeded");
+    // As a stopping worker leaves a deploy job: running, and handed back rather than finished.
+    await t.db.update(jobs).set({ status: "running", workerId: "stopping-worker" }).where(eq(jobs.runId, started.id));
+    const { handBackJob } = await import("@/server/services/job-lifecycle");
+    const { handed } = await jobsOf(t.db, started.id);
+    expect(await handBackJob(t.db, { jobId: handed.id, attempt: handed.attempt }, "The worker stopped.")).toBe(true);
+    await waitFor(async () => (await jobsOf(t.db, started.id)).handed.status === "succeeded");
+    const again = (await jobsOf(t.db, started.id)).handed;
+    expect(again.attempt).toBe(handed.attempt + 1);
+    expect(again.workerId).not.toBe("stopping-worker");
+    // A second hand-back of the same attempt finds nothing to hand back.
+    expect(await handBackJob(t.db, { jobId: handed.id, attempt: handed.attempt }, "The worker stopped.")).toBe(false);
+  });
+
   it("retries a job whose worker vanished, and fails it with the reason when no attempt is left", async () => {
     const started = await run(`
 on: { manual: {} }

@@ -6,7 +6,7 @@ import type { Database } from "@/db/client";
 import { projectPipelineSettings, projects } from "@/db/schema";
 import type { Job } from "@/server/pipeline";
 import { deriveKey } from "@/server/config/secret-key";
-import { claimJob, finishJob, recoverLostJobs } from "@/server/services/job-lifecycle";
+import { claimJob, finishJob, handBackJob, recoverLostJobs } from "@/server/services/job-lifecycle";
 import type { StoredPlan } from "@/server/services/run-plan";
 import { loadSecretsForJob } from "@/server/services/secrets";
 import { createMasker } from "../logs/mask";
@@ -14,6 +14,7 @@ import type { Executor } from "../executors/types";
 import { builtins } from "./builtins";
 import { Dispatcher } from "./dispatcher";
 import { runJob, type JobEnvironment } from "./run-job";
+import { WorkerStopping } from "./stopping";
 
 export type EngineOptions = {
   db: Database;
@@ -85,7 +86,14 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
       const plan = plans.get(claimed.run.id) ?? plans.remember(claimed.run.id, claimed.run.plan as StoredPlan);
       // Reading secrets is a transaction of its own; a project without any skips it (the result would be empty).
       const jobEnv: JobEnvironment = claimed.hasSecrets ? env : { ...env, secretsFor: async () => ({ values: {}, mask: (line) => line }) };
-      const result = await runJob(jobEnv, claimed.run, claimed.job, signal, { needs: claimed.needs });
+      let result;
+      try {
+        result = await runJob(jobEnv, claimed.run, claimed.job, signal, { needs: claimed.needs });
+      } catch (error) {
+        if (!(error instanceof WorkerStopping)) throw error;
+        await handBackJob(db, message, "The worker stopped while the job followed its deployment; the next worker to take it follows the same deployment.");
+        return;
+      }
       await finishJob(db, message, result, { plan });
     },
   });
