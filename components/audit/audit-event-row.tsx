@@ -22,7 +22,7 @@ export function AuditEventRowView({ event: e, projects }: { event: AuditEventRow
       </td>
       <td style={{ overflowWrap: "anywhere", minWidth: 120 }}>{e.actorLabel}</td>
       <td>
-        <code style={{ whiteSpace: "nowrap" }}>{e.action}</code>
+        <code style={{ overflowWrap: "anywhere" }}>{e.action}</code>
       </td>
       <td title={e.objectId ?? undefined}>
         {href ? <Link href={href}>{e.objectType}</Link> : e.objectType}

@@ -12,7 +12,18 @@ export function AuditTable({ scope, query, projects }: { scope: "all" | "project
   return (
     <div className="stack">
       <div className="card" style={{ overflowX: "auto", padding: "0.5rem" }}>
-        <table aria-label="Audit events" style={{ fontSize: "0.875rem" }}>
+        <table aria-label="Audit events" style={{ fontSize: "0.875rem", tableLayout: "fixed", minWidth: "62rem" }}>
+          {/* Fixed widths: the change (a diff of any length) takes what is left instead of squeezing the rest. */}
+          <colgroup>
+            <col style={{ width: "7.5rem" }} />
+            <col style={{ width: "8rem" }} />
+            <col style={{ width: "10rem" }} />
+            <col style={{ width: "7rem" }} />
+            <col style={{ width: "6rem" }} />
+            <col style={{ width: "6rem" }} />
+            <col style={{ width: "5rem" }} />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th scope="col">Time</th>
