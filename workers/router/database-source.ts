@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "@/db/schema";
 import { readRouteTable, type RouteTable } from "@/server/services/routing";
+import { rerunning } from "../rerun";
 
 export const ROUTES_CHANNEL = "slipway_routes";
 /** The safety net for a notification lost while the connection was down. */
@@ -49,8 +50,6 @@ export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSou
     },
   } as postgres.Options<Record<string, never>>;
   const listener = postgres(options.databaseUrl, listenerOptions);
-  let running: Promise<void> | null = null;
-  let again = false;
 
   const readOnce = async () => {
     let timer: NodeJS.Timeout | undefined;
@@ -66,28 +65,21 @@ export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSou
 
   // One read at a time; a change that arrives during a read gets one more read after it,
   // so a burst of notifications costs two reads, and the last one sees the last commit.
-  const reload = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        try {
-          const startedAt = performance.now();
-          const table = await readOnce();
-          if (!stopped) await options.onTable(table, startedAt);
-        } catch (error) {
-          if (!stopped) options.onError(error as Error);
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      running = null;
-    });
-    return running;
-  };
+  const onError = (error: Error) => void (stopped || options.onError(error));
+  const reading = rerunning(
+    async () => {
+      // A failed read still lets a change that came meanwhile have its read.
+      try {
+        const startedAt = performance.now();
+        const table = await readOnce();
+        if (!stopped) await options.onTable(table, startedAt);
+      } catch (error) {
+        onError(error as Error);
+      }
+    },
+    { onError, stopped: () => stopped },
+  );
+  const reload = (): Promise<void> => (stopped ? Promise.resolve() : reading.run());
 
   let subscribing = false;
   const subscribe = async () => {
@@ -118,7 +110,7 @@ export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSou
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running?.catch(() => undefined);
+      await reading.idle();
       await Promise.all([sql.end({ timeout: 1 }), listener.end({ timeout: 1 })]).catch(() => undefined);
     },
   };
