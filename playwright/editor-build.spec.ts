@@ -1,19 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
+import { createProjectWithoutRepository, drawNeed } from "./support/editor";
 import { adminSignsIn } from "./support/journey";
 
 // The editor puts a graph, a panel and the YAML side by side: a laptop-sized window.
 test.use({ viewport: { width: 1440, height: 900 } });
-
-/** Drags from one job's right handle to another's left handle with the mouse, as a person draws an edge. */
-async function drawNeed(page: Page, from: string, to: string) {
-  const start = await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).boundingBox();
-  const end = await page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`).boundingBox();
-  if (!start || !end) throw new Error(`handles of ${from} or ${to} are not on screen`);
-  await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 12 });
-  await page.mouse.up();
-}
 
 /** Where each node sits on the canvas, in canvas coordinates (independent of zoom and scroll). */
 async function nodePlaces(page: Page) {
@@ -26,12 +16,7 @@ test("a pipeline built with the mouse is saved as a revision and reopens the sam
   await adminSignsIn(page);
 
   // A project whose pipeline lives in Slipway: moved there from the (unreadable) repository.
-  await page.goto("/projects/new");
-  await page.getByLabel("Name", { exact: true }).fill(`Visual ${slug}`);
-  await page.getByLabel("Slug", { exact: true }).fill(slug);
-  await page.getByLabel("Repository URL").fill(`/nonexistent/${slug}.git`);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page).toHaveURL(`/projects/${slug}`);
+  await createProjectWithoutRepository(page, `Visual ${slug}`, slug);
   await page.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Editor" }).click();
   await expect(page.getByTestId("repository-notice")).toBeVisible();
   await page.getByRole("button", { name: "Edit it in Slipway instead" }).click();

@@ -1,29 +1,15 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { createProjectWithoutRepository, drawNeed } from "./support/editor";
 import { adminSignsIn } from "./support/journey";
 
 // The editor puts a graph, a panel and the YAML side by side: a laptop-sized window.
 test.use({ viewport: { width: 1440, height: 900 } });
 
-async function drawNeed(page: Page, from: string, to: string) {
-  const start = await page.locator(`.react-flow__node[data-id="${from}"] .react-flow__handle.source`).boundingBox();
-  const end = await page.locator(`.react-flow__node[data-id="${to}"] .react-flow__handle.target`).boundingBox();
-  if (!start || !end) throw new Error(`handles of ${from} or ${to} are not on screen`);
-  await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2, { steps: 12 });
-  await page.mouse.up();
-}
-
 test("a need that would close a cycle is refused, and the cycle is named", async ({ page }) => {
   test.slow();
   const slug = `cycle-${Date.now().toString(36)}`;
   await adminSignsIn(page);
-  await page.goto("/projects/new");
-  await page.getByLabel("Name", { exact: true }).fill(`Cycle ${slug}`);
-  await page.getByLabel("Slug", { exact: true }).fill(slug);
-  await page.getByLabel("Repository URL").fill(`/nonexistent/${slug}.git`);
-  await page.getByRole("button", { name: "Create project" }).click();
-  await expect(page).toHaveURL(`/projects/${slug}`);
+  await createProjectWithoutRepository(page, `Cycle ${slug}`, slug);
   await page.goto(`/projects/${slug}/editor`);
   await page.getByRole("button", { name: "Edit it in Slipway instead" }).click();
 

@@ -45,13 +45,15 @@ export function RunCanvas({ groups, edges, critical, now, selectedJob, onOpenJob
     };
   }, [flow]);
   const ids = useMemo(() => groups.map((g) => g.id).join("\n"), [groups]);
-  const edgeKey = edges.map((e) => `${e.source}->${e.target}`).join(",");
+  // The edges as a value that compares equal while they are the same, and holds them whole.
+  const edgeKey = JSON.stringify(edges.map((e) => [e.source, e.target]));
 
   useEffect(() => {
     let stale = false;
     const list = ids ? ids.split("\n") : [];
+    const shape = (JSON.parse(edgeKey) as [string, string][]).map(([source, target]) => ({ source, target }));
     // The shape of a run never changes; only states do, so this lays out once.
-    void placeNewNodes(list, edges, {}).then((laid) => {
+    void placeNewNodes(list, shape, {}).then((laid) => {
       if (stale || !laid) return;
       setPositions(laid);
       requestAnimationFrame(() => void flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
@@ -59,7 +61,6 @@ export function RunCanvas({ groups, edges, critical, now, selectedJob, onOpenJob
     return () => {
       stale = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- edges are compared by their key
   }, [ids, edgeKey, flow]);
 
   const onCritical = useMemo(() => new Set(critical), [critical]);

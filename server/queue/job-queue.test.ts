@@ -15,6 +15,6 @@ describe("job queues", () => {
   it("creates a labelled queue in each database one process sends to", async () => {
     for (let i = 0; i < 2; i++) opened.push(await createTestDatabase());
     for (const { db } of opened) await prepareQueues(db, [["linux", "docker"]]);
-    for (const { db } of opened) expect(await (await senderFor(db)).getQueue("jobs:docker,linux")).toBeTruthy();
+    for (const { db } of opened) expect(await (await senderFor(db)).getQueue("jobs:docker,linux")).toMatchObject({ name: "jobs:docker,linux" });
   });
 });
