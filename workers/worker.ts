@@ -37,7 +37,6 @@ async function main() {
   const stopTriggers = await registerTriggerWorkers(boss, db, settings.dataDir);
   const engine = await startEngine({
     db,
-    boss,
     listen,
     dataDir: settings.dataDir,
     workerId,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { projects } from "./projects";
 import { users } from "./users";
@@ -97,7 +98,12 @@ export const jobs = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("jobs_run_key").on(t.runId, t.key), index("jobs_status_worker").on(t.status, t.workerId)],
+  (t) => [
+    uniqueIndex("jobs_run_key").on(t.runId, t.key),
+    index("jobs_status_worker").on(t.status, t.workerId),
+    // The queue workers claim from, oldest first.
+    index("jobs_queued").on(t.queuedAt).where(sql`${t.status} = 'queued'`),
+  ],
 );
 
 /**

@@ -19,7 +19,7 @@ export function bossDb(sql: postgres.Sql | postgres.TransactionSql): PgBoss.Db {
 }
 
 /**
- * Creates pg-boss's schema and the trigger that wakes workers: run once at
+ * Creates pg-boss's schema and its standing queues: run once at
  * start-up (and by the test harness) before any process sends or works.
  */
 export async function migrateBoss(connectionString: string): Promise<void> {
@@ -30,15 +30,10 @@ export async function migrateBoss(connectionString: string): Promise<void> {
   const { default: postgresClient } = await import("postgres");
   const sql = postgresClient(connectionString, { max: 1, onnotice: () => undefined });
   try {
-    // Workers LISTEN on this channel and fetch the moment a job is inserted; polling stays as the safety net.
+    // Pipeline jobs used to be pg-boss jobs announced by this trigger; they announce themselves now (server/queue/job-queue.ts).
     await sql.unsafe(`
-      create or replace function pgboss.slipway_notify_job() returns trigger language plpgsql as $$
-      begin
-        perform pg_notify('slipway_jobs', new.name);
-        return null;
-      end $$;
-      create or replace trigger slipway_notify_job after insert on pgboss.job
-        for each row when (new.state = 'created') execute function pgboss.slipway_notify_job();
+      drop trigger if exists slipway_notify_job on pgboss.job;
+      drop function if exists pgboss.slipway_notify_job();
     `);
   } finally {
     await sql.end();
@@ -55,6 +50,18 @@ export async function createSender(sql: postgres.Sql): Promise<PgBoss> {
   boss.on("error", (error) => console.error(`[pg-boss] ${error.message}`));
   await boss.start();
   return boss;
+}
+
+const senders = new WeakMap<object, Promise<PgBoss>>();
+
+/** One pg-boss sender per connection pool, on that pool. */
+export function senderFor(db: { $client: postgres.Sql }): Promise<PgBoss> {
+  let sender = senders.get(db.$client);
+  if (!sender) {
+    sender = createSender(db.$client);
+    senders.set(db.$client, sender);
+  }
+  return sender;
 }
 
 /** The worker's pg-boss: maintenance, schedules and heartbeat jobs. */

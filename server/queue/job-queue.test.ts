@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
-import { prepareQueues, senderFor } from "./job-queue";
+import { ensureQueues, senderFor } from "./boss";
+import { jobQueueName, queueLabels } from "./job-queue";
 
-describe("job queues", () => {
+describe("queues", () => {
   const opened: TestDatabase[] = [];
   afterAll(async () => {
     for (const { db, close } of opened) {
@@ -12,9 +13,16 @@ describe("job queues", () => {
   });
 
   // pg-boss drops a job sent to a missing queue without an error, so a queue remembered from another database lost every job.
-  it("creates a labelled queue in each database one process sends to", async () => {
+  it("creates a queue in each database one process sends to", async () => {
     for (let i = 0; i < 2; i++) opened.push(await createTestDatabase());
-    for (const { db } of opened) await prepareQueues(db, [["linux", "docker"]]);
-    for (const { db } of opened) expect(await (await senderFor(db)).getQueue("jobs:docker,linux")).toMatchObject({ name: "jobs:docker,linux" });
+    for (const { db } of opened) await ensureQueues(await senderFor(db), ["deliveries"]);
+    for (const { db } of opened) expect(await (await senderFor(db)).getQueue("deliveries")).toMatchObject({ name: "deliveries" });
+  });
+
+  it("names a job's pool by its sorted labels, and reads the labels back", () => {
+    expect(jobQueueName([])).toBe("jobs");
+    expect(jobQueueName(["linux", "docker", "linux"])).toBe("jobs:docker,linux");
+    expect(queueLabels("jobs:docker,linux")).toEqual(["docker", "linux"]);
+    expect(queueLabels("worker-heartbeat")).toBeNull();
   });
 });

@@ -1,11 +1,16 @@
-import type PgBoss from "pg-boss";
-import { rawTransactionClient, type Database, type DbTransaction } from "@/db/client";
-import { bossDb, createSender, ensureQueues } from "./boss";
+import { sql } from "drizzle-orm";
+import type { DbTransaction } from "@/db/client";
 
-/** What a worker needs to find a job; everything else it reads from the database. */
-export type JobMessage = { jobId: string; runId: string; attempt: number };
+/**
+ * Pipeline jobs are queued in Slipway's own `jobs` table, not in pg-boss: a
+ * job turns `queued` in the transaction that makes it ready, and a worker
+ * takes it with one `FOR UPDATE SKIP LOCKED` statement that also claims it.
+ * A pg-boss job per pipeline job cost an insert, a fetch and a complete on
+ * top of that, which capped the engine below its goal on this machine
+ * (pgboss_jobs_per_s in the bench). pg-boss carries all other background work.
+ */
 
-/** Jobs for workers with these labels go to their own queue; no labels: the shared one. */
+/** Jobs for workers with these labels form their own pool; no labels: the shared one. */
 export function jobQueueName(labels: string[]): string {
   return labels.length === 0 ? "jobs" : `jobs:${[...new Set(labels)].sort().join(",")}`;
 }
@@ -16,43 +21,12 @@ export function queueLabels(name: string): string[] | null {
   return name.startsWith("jobs:") ? name.slice(5).split(",") : null;
 }
 
-const senders = new WeakMap<object, Promise<PgBoss>>();
-
-/** One pg-boss sender per connection pool, on that pool. */
-export function senderFor(db: Database): Promise<PgBoss> {
-  let sender = senders.get(db.$client);
-  if (!sender) {
-    sender = createSender(db.$client);
-    senders.set(db.$client, sender);
-  }
-  return sender;
-}
-
-/** Creates the queues before a transaction sends to them (queue creation is not transactional in pg-boss). */
-export async function prepareQueues(db: Database, labelSets: string[][]): Promise<void> {
-  await ensureQueues(await senderFor(db), [...new Set(labelSets.map(jobQueueName))]);
-}
-
-/** Enqueues inside the caller's transaction. */
-export async function enqueueJob(db: Database, tx: DbTransaction, job: QueuedJob): Promise<void> {
-  await enqueueJobs(db, tx, [job]);
-}
-
-type QueuedJob = JobMessage & { labels: string[]; timeoutMinutes: number };
-
-/** Enqueues several jobs inside the caller's transaction with one insert (the jobs a finished job made ready). */
-export async function enqueueJobs(db: Database, tx: DbTransaction, batch: QueuedJob[]): Promise<void> {
-  if (batch.length === 0) return;
-  const boss = await senderFor(db);
-  await boss.insert(
-    batch.map((job) => ({
-      name: jobQueueName(job.labels),
-      data: { jobId: job.jobId, runId: job.runId, attempt: job.attempt } satisfies JobMessage,
-      // Slipway retries jobs itself (it knows about lost workers); pg-boss only delivers.
-      retryLimit: 0,
-      // pg-boss's batch insert takes whole seconds; timeout-minutes may be a fraction.
-      expireInSeconds: Math.ceil(Math.min(job.timeoutMinutes * 60 + 600, 86_400)),
-    })),
-    { db: bossDb(rawTransactionClient(tx)) },
-  );
+/**
+ * Wakes the workers that serve these jobs' pools, inside the transaction
+ * that queued them (PostgreSQL delivers the notice at commit, once per pool).
+ */
+export async function announceQueuedJobs(tx: DbTransaction, labelSets: string[][]): Promise<void> {
+  if (labelSets.length === 0) return;
+  const pools = [...new Set(labelSets.map(jobQueueName))];
+  await tx.execute(sql`select pg_notify('slipway_jobs', pool) from json_array_elements_text(${JSON.stringify(pools)}::json) as pool`);
 }

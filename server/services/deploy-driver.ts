@@ -14,7 +14,7 @@ import {
 } from "@/db/schema";
 import { createDeployment, TERMINAL_PHASES, type DeploymentSpec, type Phase, type DeploymentState, type HealthTally, type ManualSignal, type ReconcileResult, type SignalType, type TrafficWeights } from "@/server/deploy";
 import { bossDb } from "@/server/queue/boss";
-import { senderFor } from "@/server/queue/job-queue";
+import { senderFor } from "@/server/queue/boss";
 import type { TargetSettings } from "@/server/schemas/target";
 import { systemActor } from "./actor";
 import { noticeDeployment, type DeploymentMoment } from "./deployment-notices";

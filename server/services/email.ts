@@ -4,7 +4,7 @@ import { rawTransactionClient, type Database, type DbTransaction } from "@/db/cl
 import { projects, users } from "@/db/schema";
 import { smtpSettings } from "@/server/config/settings";
 import { bossDb, ensureQueues } from "@/server/queue/boss";
-import { senderFor } from "@/server/queue/job-queue";
+import { senderFor } from "@/server/queue/boss";
 import type { Notice } from "./notifications";
 
 /**

@@ -21,7 +21,7 @@ import {
 } from "@/db/schema";
 import { describeHolds, judge, nextRecheck, type Decision, type DeploymentKind, type JudgeInput, type Verdict } from "@/server/governance";
 import { bossDb, ensureQueues } from "@/server/queue/boss";
-import { senderFor } from "@/server/queue/job-queue";
+import { senderFor } from "@/server/queue/boss";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { DEPLOYMENT_CHANNEL, startNextQueued } from "./deploy-driver";

@@ -1,8 +1,8 @@
-import { and, eq, getTableColumns, inArray, lt, or, isNull, sql } from "drizzle-orm";
-import type { Database } from "@/db/client";
+import { and, asc, eq, getTableColumns, inArray, lt, or, isNull, sql } from "drizzle-orm";
+import type { Database, DbTransaction } from "@/db/client";
 import { jobs, runs, secrets, workerHeartbeats, type JobRow, type Run } from "@/db/schema";
-import { enqueueJob } from "@/server/queue/job-queue";
-import { DEFAULT_TIMEOUT_MINUTES, advanceRun, lockedRunSelection } from "./run-advance";
+import { announceQueuedJobs } from "@/server/queue/job-queue";
+import { advanceRun, advanceRuns, lockedRunSelection, type LockedRun } from "./run-advance";
 import type { StoredPlan } from "./run-plan";
 
 /** What a claimed job needs to start, read in the claim's own statement. */
@@ -17,30 +17,41 @@ export type ClaimedJob = {
 
 const jobColumnNames = Object.keys(getTableColumns(jobs)) as Array<keyof typeof jobs.$inferSelect>;
 
+export type Claimant = {
+  workerId: string;
+  /** The pools it serves: jobs whose `runs-on` labels it carries all of. */
+  labels: string[];
+  executor: { image: string; plain: string };
+};
+
 /**
- * Takes a queued job for this worker. Only one worker can win: the update
- * matches a queued job of the same attempt, so a job delivered twice (or a
- * stale delivery after a re-run) runs once. One statement claims the job,
- * reads its run, its needs and whether secrets exist, and notifies
- * `slipway_runs`: each round trip here is on the way to the job's first step.
+ * Takes up to `limit` queued jobs for this worker, oldest first, in one
+ * statement: it picks them with FOR UPDATE SKIP LOCKED (two workers never
+ * take the same job, and neither waits for the other), marks them running,
+ * reads each one's run, needs and whether secrets exist, and notifies
+ * `slipway_runs`. Each round trip here is on the way to a job's first step.
  * The executor is recorded with it: `executor.image` for a job whose
  * pipeline job names an image, else `executor.plain`.
  */
-export async function claimJob(
-  db: Database,
-  { jobId, attempt, workerId, executor }: { jobId: string; attempt: number; workerId: string; executor: { image: string; plain: string } },
-): Promise<ClaimedJob | null> {
+export async function claimQueuedJobs(db: Database, { workerId, labels, executor }: Claimant, limit: number): Promise<ClaimedJob[]> {
   // As a JavaScript truth test would see it: missing, null and "" name no image.
   const image = sql`(select nullif(r.plan #>> array['pipeline', 'jobs', ${jobs.jobId}, 'image'], '') from ${runs} r where r.id = ${jobs.runId})`;
+  const picked = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, "queued"), sql`${jobs.runsOn} <@ ${sql.param(labels)}::text[]`))
+    .orderBy(asc(jobs.queuedAt))
+    .limit(limit)
+    .for("update", { skipLocked: true });
   const claimed = db.$with("claimed").as(
     db
       .update(jobs)
       .set({ status: "running", workerId, startedAt: new Date(), executor: sql`case when ${image} is not null then ${executor.image} else ${executor.plain} end` })
-      .where(and(eq(jobs.id, jobId), eq(jobs.status, "queued"), eq(jobs.attempt, attempt)))
+      .where(inArray(jobs.id, picked))
       .returning(),
   );
   const job = Object.fromEntries(jobColumnNames.map((name) => [name, claimed[name]])) as { [K in keyof JobRow]: (typeof claimed)[K] };
-  const [row] = await db
+  const rows = await db
     .with(claimed)
     .select({
       job,
@@ -53,9 +64,9 @@ export async function claimJob(
       notified: sql`pg_notify('slipway_runs', ${claimed.runId}::text)`,
     })
     .from(claimed)
-    .innerJoin(runs, eq(runs.id, claimed.runId));
-  if (!row) return null;
-  return { job: row.job as JobRow, run: row.run, needs: row.needs, hasSecrets: row.hasSecrets };
+    .innerJoin(runs, eq(runs.id, claimed.runId))
+    .orderBy(asc(claimed.queuedAt));
+  return rows.map((row) => ({ job: row.job as JobRow, run: row.run, needs: row.needs, hasSecrets: row.hasSecrets }));
 }
 
 export type JobResult = {
@@ -87,17 +98,8 @@ export async function finishJob(
     };
     const running = and(eq(jobs.id, jobId), eq(jobs.attempt, attempt), eq(jobs.status, "running"));
     if (result.status !== "failed") {
-      // Nothing to decide: one statement settles the job if it is still ours and locks its run for advanceRun.
-      const done = tx.$with("done").as(tx.update(jobs).set(settled).where(running).returning({ runId: jobs.runId }));
-      const [run] = await tx
-        .with(done)
-        .select(lockedRunSelection(!plan))
-        .from(runs)
-        .where(inArray(runs.id, tx.select({ runId: done.runId }).from(done)))
-        .for("update");
-      if (!run) return "stale";
-      await advanceRun(db, tx, run.id, { plan, run });
-      return "finished";
+      const [outcome] = await settleJobs(db, tx, [{ jobId, attempt, result, plan }]);
+      return outcome;
     }
     const [job] = await tx.select().from(jobs).where(running).for("update");
     if (!job) return "stale";
@@ -110,6 +112,48 @@ export async function finishJob(
     await advanceRun(db, tx, job.runId, { plan });
     return "finished";
   });
+}
+
+export type Settling = { jobId: string; attempt: number; result: JobResult; plan?: StoredPlan };
+
+/**
+ * finishJob for several jobs whose results need no retry decision
+ * (succeeded, cancelled, or failed on their last attempt), in one
+ * transaction: a busy worker's jobs that finished while its previous batch
+ * was being written. "stale" where the job was no longer this worker's.
+ */
+export async function finishJobs(db: Database, batch: Settling[]): Promise<Array<"finished" | "stale">> {
+  return db.transaction((tx) => settleJobs(db, tx, batch));
+}
+
+async function settleJobs(db: Database, tx: DbTransaction, batch: Settling[]): Promise<Array<"finished" | "stale">> {
+  const rows = batch.map(({ jobId, attempt, result }) => ({
+    id: jobId,
+    attempt,
+    status: result.status,
+    exit_code: result.exitCode ?? null,
+    reason: result.reason ?? null,
+    outputs: result.outputs ?? {},
+  }));
+  const settled = await tx.execute<{ id: string; run_id: string }>(sql`
+    update ${jobs} set status = v.status::job_status, exit_code = v.exit_code, reason = v.reason, outputs = v.outputs, finished_at = ${new Date().toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(rows)}::json) as v(id uuid, attempt int, status text, exit_code int, reason text, outputs jsonb)
+    where ${jobs.id} = v.id and ${jobs.attempt} = v.attempt and ${jobs.status} = 'running'
+    returning ${jobs.id}, ${jobs.runId}`);
+  const mine = new Set(settled.map((row) => row.id));
+  const runIds = [...new Set(settled.map((row) => row.run_id))];
+  if (runIds.length > 0) {
+    const plans = new Map(batch.filter((s) => s.plan).map((s) => [settled.find((row) => row.id === s.jobId)?.run_id, s.plan!]));
+    // In id order, as every batch locks them: two workers' batches never wait on each other crosswise.
+    const locked = await tx
+      .select(lockedRunSelection(runIds.some((id) => !plans.has(id))))
+      .from(runs)
+      .where(inArray(runs.id, runIds))
+      .orderBy(asc(runs.id))
+      .for("update");
+    await advanceRuns(db, tx, locked.map((run: LockedRun) => ({ run, plan: plans.get(run.id) ?? (run.plan as StoredPlan) })));
+  }
+  return batch.map((s) => (mine.has(s.jobId) ? "finished" : "stale"));
 }
 
 /**
@@ -137,14 +181,7 @@ async function requeue(db: Database, tx: Parameters<Parameters<Database["transac
     .set({ status: "queued", attempt: job.attempt + 1, reason, workerId: null, queuedAt: new Date(), startedAt: null })
     .where(eq(jobs.id, job.id))
     .returning();
-  const spec = (run.plan as StoredPlan).pipeline.jobs[job.jobId];
-  await enqueueJob(db, tx, {
-    jobId: job.id,
-    runId: job.runId,
-    attempt: queued.attempt,
-    labels: job.runsOn,
-    timeoutMinutes: spec?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
-  });
+  await announceQueuedJobs(tx, [queued.runsOn]);
   await tx.execute(sql`select pg_notify('slipway_runs', ${job.runId})`);
 }
 

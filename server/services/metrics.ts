@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Database } from "@/db/client";
+import { jobQueueName } from "@/server/queue/job-queue";
 
 /**
  * Prometheus metrics of the installation. Counts come from the database at
@@ -56,17 +57,31 @@ export function createMetricsRegistry(db: Database): Registry {
   });
   new Gauge({
     name: "slipway_queue_jobs",
-    help: "Background jobs waiting or running, by queue and state; scale workers on this.",
+    help: "Pipeline jobs waiting or running per worker pool (runs-on labels), and background jobs per pg-boss queue; scale workers on this.",
     labelNames: ["queue", "state"],
     registers: [registry],
     async collect() {
-      const exists = await db.execute(sql`select 1 from information_schema.tables where table_schema = 'pgboss' and table_name = 'job'`);
-      this.reset();
-      if (exists.length === 0) return;
-      const rows = await db.execute<{ name: string; state: string; n: number }>(
-        sql`select name, state::text, count(*)::int as n from pgboss.job where state in ('created', 'retry', 'active') group by 1, 2`,
+      const pools = await db.execute<{ runs_on: string[]; state: string; n: number }>(
+        sql`select runs_on, status::text as state, count(*)::int as n from jobs where status in ('queued', 'running') group by 1, 2`,
       );
-      for (const r of rows) this.set({ queue: r.name, state: r.state }, r.n);
+      const exists = await db.execute(sql`select 1 from information_schema.tables where table_schema = 'pgboss' and table_name = 'job'`);
+      const background =
+        exists.length === 0
+          ? []
+          : await db.execute<{ name: string; state: string; n: number }>(
+              sql`select name, state::text, count(*)::int as n from pgboss.job where state in ('created', 'retry', 'active') group by 1, 2`,
+            );
+      this.reset();
+      // Pools whose labels differ only in order are one pool.
+      const counts = new Map<string, { queue: string; state: string; n: number }>();
+      for (const r of pools) {
+        const queue = jobQueueName(r.runs_on);
+        const entry = counts.get(`${queue} ${r.state}`) ?? { queue, state: r.state, n: 0 };
+        entry.n += r.n;
+        counts.set(`${queue} ${r.state}`, entry);
+      }
+      for (const { queue, state, n } of counts.values()) this.set({ queue, state }, n);
+      for (const r of background) this.set({ queue: r.name, state: r.state }, r.n);
     },
   });
   return registry;

@@ -2,8 +2,8 @@ import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Database, DbTransaction } from "@/db/client";
 import { jobs, runs, type JobRow, type Run } from "@/db/schema";
 import { nextTransitions, runOutcome, type JobState } from "@/server/pipeline/progress";
-import { enqueueJobs } from "@/server/queue/job-queue";
-import { noticeRunEnded } from "./run-notices";
+import { announceQueuedJobs } from "@/server/queue/job-queue";
+import { noticeRunEnded, type RunEnding } from "./run-notices";
 import { runContext, type StoredPlan } from "./run-plan";
 
 export const DEFAULT_TIMEOUT_MINUTES = 360;
@@ -40,43 +40,74 @@ export async function startRun(db: Database, tx: DbTransaction, run: Run): Promi
  */
 export async function advanceRun(db: Database, tx: DbTransaction, runId: string, known: { plan?: StoredPlan; run?: LockedRun } = {}): Promise<void> {
   const [run]: LockedRun[] = known.run ? [known.run] : await tx.select(lockedRunSelection(!known.plan)).from(runs).where(eq(runs.id, runId)).for("update");
-  if (!run || run.status === "queued") return;
-  const plan = known.plan ?? (run.plan as StoredPlan);
+  if (!run) return;
+  await advanceRuns(db, tx, [{ run, plan: known.plan ?? (run.plan as StoredPlan) }]);
+}
+
+/**
+ * advanceRun for several runs the caller has locked (in id order, so two
+ * callers never wait on each other crosswise): one read of their jobs and
+ * one write per kind of change for all of them, which is what lets a busy
+ * worker settle many jobs in one transaction.
+ */
+export async function advanceRuns(db: Database, tx: DbTransaction, locked: Array<{ run: LockedRun; plan: StoredPlan }>): Promise<void> {
+  const active = locked.filter(({ run }) => run.status !== "queued");
+  if (active.length === 0) return;
   // Read after the lock: a job that settled in a transaction we waited for is seen settled.
-  const rows = await tx.select().from(jobs).where(eq(jobs.runId, runId)).orderBy(asc(jobs.key));
-  const states = new Map(rows.map((r) => [r.key, r]));
-  const ctx = {
-    jobs: plan.pipeline.jobs,
-    cancelRequested: Boolean(run.cancelRequestedAt),
-    expressionContext: { run: runContext(run), inputs: run.inputs, env: plan.pipeline.env },
-  };
+  const rows = await tx
+    .select()
+    .from(jobs)
+    .where(inArray(jobs.runId, active.map(({ run }) => run.id)))
+    .orderBy(asc(jobs.key));
+  const progress = active.map(({ run, plan }) => ({
+    run,
+    plan,
+    states: new Map(rows.filter((r) => r.runId === run.id).map((r) => [r.key, r])),
+    ctx: {
+      jobs: plan.pipeline.jobs,
+      cancelRequested: Boolean(run.cancelRequestedAt),
+      expressionContext: { run: runContext(run), inputs: run.inputs, env: plan.pipeline.env },
+    },
+  }));
   for (;;) {
-    const transitions = nextTransitions([...states.values()].map(toState), ctx);
-    if (transitions.length === 0) break;
-    // Jobs that became ready together are queued with one update and one pg-boss insert.
-    const ready = transitions.filter((t) => t.to === "queued").map((t) => states.get(t.key)!.id);
-    if (ready.length > 0) {
-      const queued = await tx.update(jobs).set({ status: "queued", queuedAt: new Date() }).where(inArray(jobs.id, ready)).returning();
-      const timeout = (row: JobRow) => plan.pipeline.jobs[row.jobId].timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES;
-      await enqueueJobs(db, tx, queued.map((row) => ({ jobId: row.id, runId, attempt: row.attempt, labels: row.runsOn, timeoutMinutes: timeout(row) })));
-      for (const row of queued) states.set(row.key, row);
+    const queued: JobRow[] = [];
+    const ended: Array<{ row: JobRow; to: "skipped" | "cancelled"; reason: string }> = [];
+    for (const { states, ctx } of progress) {
+      for (const t of nextTransitions([...states.values()].map(toState), ctx)) {
+        const row = states.get(t.key)!;
+        if (t.to === "queued") queued.push(row);
+        else ended.push({ row, to: t.to, reason: t.reason });
+      }
     }
-    for (const t of transitions) {
-      if (t.to === "queued") continue;
-      const [done] = await tx
-        .update(jobs)
-        .set({ status: t.to, reason: t.reason, finishedAt: new Date() })
-        .where(eq(jobs.id, states.get(t.key)!.id))
-        .returning();
-      states.set(t.key, done);
+    if (queued.length === 0 && ended.length === 0) break;
+    const now = new Date();
+    if (queued.length > 0) {
+      // Jobs that became ready together are queued with one update, and their workers woken at commit.
+      await tx.update(jobs).set({ status: "queued", queuedAt: now }).where(inArray(jobs.id, queued.map((row) => row.id)));
+      await announceQueuedJobs(tx, queued.map((row) => row.runsOn));
+    }
+    if (ended.length > 0) {
+      await tx.execute(sql`
+        update ${jobs} set status = v.status::job_status, reason = v.reason, finished_at = ${now.toISOString()}::timestamptz
+        from json_to_recordset(${JSON.stringify(ended.map(({ row, to, reason }) => ({ id: row.id, status: to, reason })))}::json) as v(id uuid, status text, reason text)
+        where ${jobs.id} = v.id`);
+    }
+    for (const { states } of progress) {
+      for (const row of queued) if (states.get(row.key)?.id === row.id) states.set(row.key, { ...row, status: "queued", queuedAt: now });
+      for (const { row, to, reason } of ended) if (states.get(row.key)?.id === row.id) states.set(row.key, { ...row, status: to, reason, finishedAt: now });
     }
   }
-  const outcome = runOutcome([...states.values()].map(toState), ctx);
-  if (outcome !== "running" && run.status === "running") {
-    await tx.update(runs).set({ status: outcome, finishedAt: new Date() }).where(eq(runs.id, runId));
-    await noticeRunEnded(tx, run, outcome);
-    if (run.concurrencyGroup) await startNextInGroup(db, tx, run);
-  }
+  const settled = progress
+    .map(({ run, states, ctx }) => ({ run, outcome: runOutcome([...states.values()].map(toState), ctx) }))
+    .filter(({ run, outcome }) => outcome !== "running" && run.status === "running") as Array<{ run: LockedRun; outcome: RunEnding }>;
+  if (settled.length === 0) return;
+  await tx.execute(sql`
+    update ${runs} set status = v.status::run_status, finished_at = ${new Date().toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(settled.map(({ run, outcome }) => ({ id: run.id, status: outcome })))}::json) as v(id uuid, status text)
+    where ${runs.id} = v.id`);
+  // Sent together: the transaction's connection pipelines them.
+  await Promise.all(settled.map(({ run, outcome }) => noticeRunEnded(tx, run, outcome)));
+  for (const { run } of settled) if (run.concurrencyGroup) await startNextInGroup(db, tx, run);
 }
 
 const toState = (row: JobRow): JobState => ({

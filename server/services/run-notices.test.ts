@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jobs, notificationDeliveries, type Project, type User } from "@/db/schema";
 import { createTestDatabase, type TestDatabase } from "@/db/testing/database";
 import { actorFor, createProjectAs, createUser } from "@/server/testing/fixtures";
-import { claimJob, finishJob } from "./job-lifecycle";
+import { claimQueuedJobs, finishJob } from "./job-lifecycle";
 import { createHook, deliverDue, listDeliveries } from "./notifications";
 import { cancelRun, createRun } from "./runs";
 
@@ -55,7 +55,7 @@ async function startRun(project: Project, branch = "main") {
 
 async function finishOnlyJob(runId: string, status: "succeeded" | "failed") {
   const [job] = await t.db.select().from(jobs).where(eq(jobs.runId, runId));
-  await claimJob(t.db, { jobId: job.id, attempt: job.attempt, workerId: "w", executor: { image: "local", plain: "local" } });
+  await claimQueuedJobs(t.db, { workerId: "w", labels: [], executor: { image: "local", plain: "local" } }, 1);
   await finishJob(t.db, { jobId: job.id, attempt: job.attempt }, { status, reason: status === "failed" ? "exit 1" : null });
 }
 

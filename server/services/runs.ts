@@ -2,7 +2,6 @@ import { and, asc, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Database, DbTransaction } from "@/db/client";
 import { jobs, runs, type JobRow, type Run, type RunEvent } from "@/db/schema";
 import { interpolate, ExpressionError, ExpressionSyntaxError } from "@/server/pipeline";
-import { prepareQueues } from "@/server/queue/job-queue";
 import type { Actor } from "./actor";
 import { recordAudit } from "./audit";
 import { ConflictError, NotFoundError } from "./errors";
@@ -31,7 +30,6 @@ export { advanceRun, DEFAULT_TIMEOUT_MINUTES } from "./run-advance";
 export async function createRun(db: Database, actor: Actor, input: StartRunInput): Promise<Run> {
   const inputs = input.inputs ?? {};
   const plan = planRun(input.pipeline.yaml, input.trigger, input.event, inputs);
-  await prepareQueues(db, Object.values(plan.pipeline.jobs).map((j) => j.runsOn));
   return db.transaction(async (tx) => {
     // One run at a time per project gets its number and its place in a concurrency group.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`slipway:runs:${input.projectId}`}))`);

@@ -4,7 +4,7 @@ import type { Database } from "@/db/client";
 import { projects, runs, type Project } from "@/db/schema";
 import { parsePipeline, type Pipeline } from "@/server/pipeline";
 import { QUEUES } from "@/server/queue/boss";
-import { senderFor } from "@/server/queue/job-queue";
+import { senderFor } from "@/server/queue/boss";
 import type { Actor } from "./actor";
 import { NotFoundError } from "./errors";
 import { commitInfo, resolveRef } from "./git";

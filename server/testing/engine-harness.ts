@@ -29,7 +29,6 @@ export async function startTestEngine(
   const listen = postgres(url, { max: 1, onnotice: () => undefined });
   const engine = await startEngine({
     db,
-    boss,
     listen,
     dataDir,
     workerId: options.workerId ?? `test-worker-${randomBytes(3).toString("hex")}`,

@@ -1,52 +1,46 @@
-import type PgBoss from "pg-boss";
 import type postgres from "postgres";
 import { afterEach, describe, expect, it } from "vitest";
-import type { JobMessage } from "@/server/queue/job-queue";
 import { Dispatcher } from "./dispatcher";
 
-/** A pg-boss stand-in whose fetches and completes the test answers by hand, and a LISTEN it can notify on. */
-function harness({ queues = ["jobs"], concurrency = 2, labels = [] as string[] } = {}) {
-  const fetches: Array<{ queue: string; batchSize: number; answer: (ids: string[]) => void; answered?: boolean }> = [];
-  const completes: Array<{ queue: string; ids: string[]; done: () => void; answered?: boolean }> = [];
+type Fake = { job: { id: string }; run: { id: string } };
+
+/** Claims the test answers by hand, and a LISTEN it can notify on. */
+function harness({ concurrency = 2, labels = [] as string[] } = {}) {
+  const claims: Array<{ limit: number; answer: (ids: string[]) => void; answered?: boolean }> = [];
   const listeners = new Map<string, (payload: string) => void>();
   const finishers = new Map<string, () => void>();
-  const boss = {
-    getQueues: async () => queues.map((name) => ({ name })),
-    fetch: (queue: string, { batchSize }: { batchSize: number }) =>
-      new Promise((resolve) => {
-        const entry = {
-          queue,
-          batchSize,
-          answer: (ids: string[]) => {
-            entry.answered = true;
-            resolve(ids.map((id) => ({ id, data: { jobId: id, runId: "run", attempt: 1 } })));
-          },
-        } as (typeof fetches)[number];
-        fetches.push(entry);
-      }),
-    complete: (queue: string, ids: string[]) =>
-      new Promise<void>((resolve) => {
-        const entry = { queue, ids, done: () => ((entry.answered = true), resolve()) } as (typeof completes)[number];
-        completes.push(entry);
-      }),
-  } as unknown as PgBoss;
+  const aborted: string[] = [];
   const listen = {
     listen: async (channel: string, fn: (payload: string) => void) => {
       listeners.set(channel, fn);
       return { unlisten: async () => void listeners.delete(channel) };
     },
   } as unknown as postgres.Sql;
-  const dispatcher = new Dispatcher({
-    boss,
+  const dispatcher = new Dispatcher<Fake>({
     listen,
     labels,
     concurrency,
+    claim: (limit) =>
+      new Promise((resolve) => {
+        const entry = {
+          limit,
+          answer: (ids: string[]) => {
+            entry.answered = true;
+            resolve(ids.map((id) => ({ job: { id }, run: { id: `run-${id}` } })));
+          },
+        } as (typeof claims)[number];
+        claims.push(entry);
+      }),
     onError: (error) => {
       throw error;
     },
-    handle: (message: JobMessage) => new Promise<void>((resolve) => finishers.set(message.jobId, resolve)),
+    handle: ({ job }, signal) =>
+      new Promise<void>((resolve) => {
+        finishers.set(job.id, resolve);
+        signal.addEventListener("abort", () => aborted.push(job.id));
+      }),
   });
-  return { dispatcher, fetches, completes, finishers, notify: (queue: string) => listeners.get("slipway_jobs")!(queue) };
+  return { dispatcher, claims, finishers, aborted, notify: (channel: string, payload: string) => listeners.get(channel)!(payload) };
 }
 
 /** Lets the dispatcher's pending promise callbacks run. */
@@ -60,14 +54,14 @@ afterEach(async () => {
 
 async function started(options?: Parameters<typeof harness>[0]) {
   const h = harness(options);
-  await h.dispatcher.start();
+  // start() resolves after its first claim, which the tests answer.
+  void h.dispatcher.start();
   stop = async () => {
     const stopping = h.dispatcher.stop();
-    // Answer whatever is still open until nothing is: stop() waits for running jobs and completions.
+    // Answer whatever is still open until nothing is: stop() waits for running jobs.
     for (let round = 0; round < 20; round++) {
       for (const finish of h.finishers.values()) finish();
-      for (const c of h.completes) if (!c.answered) c.done();
-      for (const f of h.fetches) if (!f.answered) f.answer([]);
+      for (const c of h.claims) if (!c.answered) c.answer([]);
       await settle();
     }
     await stopping;
@@ -77,69 +71,64 @@ async function started(options?: Parameters<typeof harness>[0]) {
 }
 
 describe("the dispatcher", () => {
-  it("fetches again when a job is added while a fetch is under way", async () => {
+  it("claims again when a job is queued while a claim is under way", async () => {
     const h = await started();
-    expect(h.fetches).toHaveLength(1);
-    h.notify("jobs");
-    h.fetches[0].answer([]);
+    expect(h.claims).toHaveLength(1);
+    h.notify("slipway_jobs", "jobs");
+    h.claims[0].answer([]);
     await settle();
-    // The notice came during the first fetch, whose snapshot may predate the job: a second fetch goes out.
-    expect(h.fetches).toHaveLength(2);
-    h.fetches[1].answer(["a"]);
+    // The notice came during the first claim, whose snapshot may predate the job: a second claim goes out.
+    expect(h.claims).toHaveLength(2);
+    h.claims[1].answer(["a"]);
     await settle();
     expect([...h.finishers.keys()]).toEqual(["a"]);
   });
 
-  it("stops after a fetch that returns fewer jobs than it asked for, and goes on after a full one", async () => {
+  it("stops after a claim that returns fewer jobs than it asked for, and goes on after a full one", async () => {
     const h = await started({ concurrency: 3 });
-    h.fetches[0].answer(["a"]);
+    h.claims[0].answer(["a"]);
     await settle();
-    expect(h.fetches).toHaveLength(1);
-    h.notify("jobs");
+    expect(h.claims).toHaveLength(1);
+    h.notify("slipway_jobs", "jobs");
     await settle();
-    expect(h.fetches[1].batchSize).toBe(2);
-    h.fetches[1].answer(["b", "c"]);
+    expect(h.claims[1].limit).toBe(2);
+    h.claims[1].answer(["b", "c"]);
     await settle();
-    // Every slot is taken now: no fetch until one is free, then one for the queue that filled them.
-    expect(h.fetches).toHaveLength(2);
+    // Every slot is taken now: no claim until one is free, then one for the work left behind.
+    expect(h.claims).toHaveLength(2);
     h.finishers.get("a")!();
     await settle();
-    expect(h.fetches).toHaveLength(3);
-    expect(h.fetches[2].batchSize).toBe(1);
+    expect(h.claims).toHaveLength(3);
+    expect(h.claims[2].limit).toBe(1);
   });
 
-  it("does not fetch when a job ends and its queue was found empty", async () => {
+  it("does not claim when a job ends and the pools were found empty", async () => {
     const h = await started();
-    h.fetches[0].answer(["a"]);
+    h.claims[0].answer(["a"]);
     await settle();
     h.finishers.get("a")!();
     await settle();
-    expect(h.fetches).toHaveLength(1);
-    expect(h.completes.map((c) => c.ids)).toEqual([["a"]]);
+    expect(h.claims).toHaveLength(1);
   });
 
-  it("serves a queue created after it started from that queue's first notice", async () => {
-    const h = await started({ queues: ["jobs"], labels: ["gpu"] });
-    h.fetches[0].answer([]);
-    h.notify("jobs:gpu");
+  it("wakes for the pools its labels cover and not for others", async () => {
+    const h = await started({ labels: ["gpu"] });
+    h.claims[0].answer([]);
+    await settle();
     // A worker without the "arm" label does not serve that pool.
-    h.notify("jobs:arm");
+    h.notify("slipway_jobs", "jobs:arm");
     await settle();
-    expect(h.fetches.map((f) => f.queue)).toEqual(["jobs", "jobs:gpu"]);
+    expect(h.claims).toHaveLength(1);
+    h.notify("slipway_jobs", "jobs:gpu");
+    await settle();
+    expect(h.claims).toHaveLength(2);
   });
 
-  it("marks jobs that end while a completion is under way complete together in the next one", async () => {
-    const h = await started({ concurrency: 3 });
-    h.fetches[0].answer(["a", "b", "c"]);
+  it("aborts the jobs of a cancelled run and leaves the others running", async () => {
+    const h = await started();
+    h.claims[0].answer(["a", "b"]);
     await settle();
-    h.finishers.get("a")!();
-    await settle();
-    h.finishers.get("b")!();
-    h.finishers.get("c")!();
-    await settle();
-    expect(h.completes.map((c) => c.ids)).toEqual([["a"]]);
-    h.completes[0].done();
-    await settle();
-    expect(h.completes.map((c) => c.ids)).toEqual([["a"], ["b", "c"]]);
+    h.notify("slipway_cancel", "run-b");
+    expect(h.aborted).toEqual(["b"]);
   });
 });

@@ -1,16 +1,16 @@
 import { eq } from "drizzle-orm";
 import type Dockerode from "dockerode";
-import type PgBoss from "pg-boss";
 import type postgres from "postgres";
 import type { Database } from "@/db/client";
 import { projectPipelineSettings, projects } from "@/db/schema";
 import type { Job } from "@/server/pipeline";
 import { deriveKey } from "@/server/config/secret-key";
-import { claimJob, finishJob, handBackJob, recoverLostJobs } from "@/server/services/job-lifecycle";
+import { claimQueuedJobs, finishJob, finishJobs, handBackJob, recoverLostJobs, type Settling } from "@/server/services/job-lifecycle";
 import type { StoredPlan } from "@/server/services/run-plan";
 import { loadSecretsForJob } from "@/server/services/secrets";
 import { createMasker } from "../logs/mask";
 import type { Executor } from "../executors/types";
+import { Batcher } from "../batcher";
 import { builtins } from "./builtins";
 import { Dispatcher } from "./dispatcher";
 import { runJob, type JobEnvironment } from "./run-job";
@@ -18,7 +18,6 @@ import { WorkerStopping } from "./stopping";
 
 export type EngineOptions = {
   db: Database;
-  boss: PgBoss;
   listen: postgres.Sql;
   dataDir: string;
   workerId: string;
@@ -74,27 +73,41 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
   const plans = new PlanCache();
   // pickExecutor looks at whether the job names an image; the claim applies the same choice in SQL.
   const executor = { image: pickExecutor({ image: "any" } as Job, options).executor.name, plain: pickExecutor({} as Job, options).executor.name };
+  const claimant = { workerId: options.workerId, labels: options.labels, executor };
+  const onError = (error: Error) => console.error(`engine: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`);
+  // Jobs that finish together are settled in one transaction.
+  const settles = new Batcher(
+    (batch: Settling[]) => finishJobs(db, batch),
+    ({ jobId, attempt, result, plan }: Settling) => finishJob(db, { jobId, attempt }, result, { plan }),
+  );
   const dispatcher = new Dispatcher({
-    boss: options.boss,
     listen: options.listen,
     labels: options.labels,
     concurrency: options.concurrency,
-    onError: (error) => console.error(`engine: ${error.message}`),
-    async handle(message, signal) {
-      const claimed = await claimJob(db, { ...message, workerId: options.workerId, executor });
-      if (!claimed) return;
-      const plan = plans.get(claimed.run.id) ?? plans.remember(claimed.run.id, claimed.run.plan as StoredPlan);
+    claim: (limit) => claimQueuedJobs(db, claimant, limit),
+    onError,
+    async handle(claimed, signal) {
+      const { job, run } = claimed;
+      const plan = plans.get(run.id) ?? plans.remember(run.id, run.plan as StoredPlan);
       // Reading secrets is a transaction of its own; a project without any skips it (the result would be empty).
       const jobEnv: JobEnvironment = claimed.hasSecrets ? env : { ...env, secretsFor: async () => ({ values: {}, mask: (line) => line }) };
+      const attempt = { jobId: job.id, attempt: job.attempt };
       let result;
       try {
-        result = await runJob(jobEnv, claimed.run, claimed.job, signal, { needs: claimed.needs });
+        result = await runJob(jobEnv, run, job, signal, { needs: claimed.needs });
       } catch (error) {
         if (!(error instanceof WorkerStopping)) throw error;
-        await handBackJob(db, message, "The worker stopped while the job followed its deployment; the next worker to take it follows the same deployment.");
+        await handBackJob(db, attempt, "The worker stopped while the job followed its deployment; the next worker to take it follows the same deployment.");
         return;
       }
-      await finishJob(db, message, result, { plan });
+      // A failure with attempts left is decided on its own (retry or not); everything else can share a batch.
+      if (result.status === "failed" && job.attempt < job.maxAttempts) await finishJob(db, attempt, result, { plan });
+      else {
+        // The slot is free once the job has run: its result is settled in the next batch while another job starts,
+        // unless results already wait for a whole worker's worth of slots (the database is behind: wait with it).
+        const settled = settles.add({ ...attempt, result, plan }).catch(onError);
+        if (settles.waiting > options.concurrency) await settled;
+      }
     },
   });
   await dispatcher.start();
@@ -108,6 +121,7 @@ export async function startEngine(options: EngineOptions): Promise<{ stop: (grac
       const abort = setTimeout(() => dispatcher.abortAll(), graceMs);
       await dispatcher.stop();
       clearTimeout(abort);
+      await settles.idle();
     },
   };
 }

@@ -6,8 +6,8 @@ import { LogWriter } from "./log-writer";
 function recordingDb() {
   const batches: string[][] = [];
   const $client = (_strings: TemplateStringsArray, ...values: unknown[]) => {
-    // Values in order: job id, first line, count, content, ...
-    batches.push(String(values[3]).split("\n"));
+    // The first value holds the chunks as JSON rows.
+    for (const row of JSON.parse(String(values[0])) as Array<{ content: string }>) batches.push(row.content.split("\n"));
     return Promise.resolve([]);
   };
   return { db: { $client } as unknown as Database, batches };

@@ -1,4 +1,5 @@
 import type { Database } from "@/db/client";
+import { Batcher } from "../batcher";
 
 /** NOTIFY payloads must stay under PostgreSQL's 8,000 bytes; larger chunks are read from the table. */
 const INLINE_PAYLOAD_LIMIT = 7_000;
@@ -68,18 +69,48 @@ export class LogWriter {
     });
   }
 
-  private async insert(firstLine: number, lines: string[], times: number[]) {
-    const content = lines.join("\n");
-    const notice: LogChunkNotice = { j: this.jobId, f: firstLine, n: lines.length };
-    if (content.length + times.length * 14 < INLINE_PAYLOAD_LIMIT) Object.assign(notice, { c: content, t: times });
-    const sql = this.db.$client;
-    await sql`
-      with chunk as (
-        insert into job_log_chunks (job_id, first_line, line_count, content, timestamps)
-        values (${this.jobId}, ${firstLine}, ${lines.length}, ${content}, ${times}::bigint[])
-      ), counted as (
-        update jobs set log_lines = ${firstLine + lines.length} where id = ${this.jobId}
-      )
-      select pg_notify('slipway_logs', ${JSON.stringify(notice)})`;
+  private insert(firstLine: number, lines: string[], times: number[]): Promise<void> {
+    return chunkSink(this.db).add({ jobId: this.jobId, firstLine, lines, times });
   }
+}
+
+type Chunk = { jobId: string; firstLine: number; lines: string[]; times: number[] };
+
+const sinks = new WeakMap<object, Batcher<Chunk, void>>();
+
+/**
+ * Every writer on one connection pool shares a sink: chunks of several jobs
+ * that are ready while a statement is out go in the next one together. A
+ * writer sends its next chunk only after the last is stored, so each job's
+ * chunks still arrive in order.
+ */
+function chunkSink(db: Database): Batcher<Chunk, void> {
+  let sink = sinks.get(db.$client);
+  if (!sink) {
+    sink = new Batcher(
+      (chunks) => insertChunks(db.$client, chunks).then(() => chunks.map(() => undefined)),
+      (chunk) => insertChunks(db.$client, [chunk]),
+    );
+    sinks.set(db.$client, sink);
+  }
+  return sink;
+}
+
+/** One statement inserts the chunks, advances each job's line count and notifies listeners (the web fans lines out to browsers). */
+async function insertChunks(sql: Database["$client"], chunks: Chunk[]): Promise<void> {
+  const rows = chunks.map(({ jobId, firstLine, lines, times }) => ({ job_id: jobId, first_line: firstLine, line_count: lines.length, content: lines.join("\n"), timestamps: times }));
+  const notices = rows.map(({ job_id, first_line, line_count, content, timestamps }) => {
+    const notice: LogChunkNotice = { j: job_id, f: first_line, n: line_count };
+    if (content.length + timestamps.length * 14 < INLINE_PAYLOAD_LIMIT) Object.assign(notice, { c: content, t: timestamps });
+    return JSON.stringify(notice);
+  });
+  await sql`
+    with chunk as (
+      insert into job_log_chunks (job_id, first_line, line_count, content, timestamps)
+      select * from json_to_recordset(${JSON.stringify(rows)}::json) as v(job_id uuid, first_line bigint, line_count int, content text, timestamps bigint[])
+      returning job_id, first_line + line_count as lines
+    ), counted as (
+      update jobs set log_lines = chunk.lines from chunk where jobs.id = chunk.job_id
+    )
+    select pg_notify('slipway_logs', notice) from json_array_elements_text(${JSON.stringify(notices)}::json) as notice`;
 }

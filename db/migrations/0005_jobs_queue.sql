@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_queued" ON "jobs" USING btree ("queued_at") WHERE "jobs"."status" = 'queued';
