@@ -55,20 +55,15 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
   const timeout = AbortSignal.timeout(timeoutMinutes * 60_000);
   const jobSignal = AbortSignal.any([signal, timeout]);
   const workspace = path.join(env.dataDir, "work", `${job.id}-${job.attempt}`);
-  await makeWorkspace(workspace);
   const { executor, note } = env.executorFor(spec);
   if (note) log(note);
-  let session: ExecutorSession | null = null;
+  const executorJob = { jobId: job.id, runId: run.id, workerId: env.workerId, image: spec.image, workspace, network: true };
+  // The workspace and the container (or Pod) are made when the first step runs: a job whose steps are all skipped needs neither.
+  let session: Promise<ExecutorSession> | null = null;
+  const openSession = () =>
+    (session ??= makeWorkspace(workspace).then(() => executor.prepare(executorJob)));
   const posts: PostStep[] = [];
   try {
-    session = await executor.prepare({
-      jobId: job.id,
-      runId: run.id,
-      workerId: env.workerId,
-      image: spec.image,
-      workspace,
-      network: true,
-    });
     // Only built-in steps (checkout) use the project's settings: read them the first time one runs.
     let project: Promise<ProjectSettings> | null = null;
     const projectSettings = () => (project ??= env.project(run));
@@ -84,7 +79,7 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
       job: { id: job.jobId, key: job.key, attempt: job.attempt },
     };
     const baseEnv = {
-      ...slipwayEnv(run, job, session.workspaceInside),
+      ...slipwayEnv(run, job, executor.workspaceInside(executorJob)),
       ...envWithValues(plan.pipeline.env, expressions),
       ...envWithValues(spec.env, { ...expressions, env: plan.pipeline.env }),
       ...secrets,
@@ -96,7 +91,7 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
       const status = { failed: failed !== null, cancelled: signal.aborted };
       if (!shouldRun(step, { ...expressions, status }, log)) continue;
       log(`##[step ${index + 1}] ${step.name}`);
-      const outcome = await runStep(step, { env, session, run, job, project: projectSettings, workspace, secrets, expressions, baseEnv, log, signal: jobSignal, posts });
+      const outcome = await runStep(step, { env, session: await openSession(), run, job, project: projectSettings, workspace, secrets, expressions, baseEnv, log, signal: jobSignal, posts });
       if (outcome !== null && !step.continueOnError) failed ??= `Step "${step.name}" ${outcome}`;
       else if (outcome !== null) log(`Step "${step.name}" ${outcome}; continuing (continue-on-error).`);
     }
@@ -113,9 +108,11 @@ export async function runJob(env: JobEnvironment, run: Run, job: JobRow, signal:
     if (signal.aborted) return { status: "cancelled", reason: "Cancelled while running." };
     return { status: "failed", reason: (error as Error).message };
   } finally {
-    await session?.close().catch(() => undefined);
+    if (session) {
+      await (session as Promise<ExecutorSession>).then((opened) => opened.close()).catch(() => undefined);
+      await removeWorkspace(workspace);
+    }
     await writer.flush().catch(() => undefined);
-    await removeWorkspace(workspace);
   }
 }
 

@@ -18,6 +18,9 @@ import {
 } from "./container-common";
 import type { Executor, ExecutorJob, ExecutorSession, StepCommand, StepIo } from "./types";
 
+/** Where the job's workspace is mounted in its container. */
+const CONTAINER_WORKSPACE = "/workspace";
+
 /**
  * One fresh container per job: the workspace folder bind-mounted at /workspace,
  * a keep-alive process as PID 1, and each `run:` step as a `docker exec`.
@@ -42,6 +45,7 @@ export function createDockerExecutor({ docker = new Docker(), workerId }: Docker
   return {
     name: "docker",
     isolation: "container",
+    workspaceInside: () => CONTAINER_WORKSPACE,
     async prepare(job) {
       const container = await createJobContainer(docker, job, owner);
       live.add(container.id);
@@ -122,7 +126,7 @@ async function ensureImage(docker: Docker, image: string) {
 }
 
 class DockerSession implements ExecutorSession {
-  readonly workspaceInside = "/workspace";
+  readonly workspaceInside = CONTAINER_WORKSPACE;
   private closing: Promise<void> | undefined;
 
   constructor(

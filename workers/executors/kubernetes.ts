@@ -6,6 +6,9 @@ import { apiMessage, CONTAINER, deletePod, ensureNoNetworkPolicy, labelValue, po
 import { copyWorkspaceIn, copyWorkspaceOut, workspaceFingerprint } from "./kubernetes-workspace";
 import type { Executor, ExecutorSession, StepCommand, StepIo } from "./types";
 
+/** Where the job's workspace is mounted in its pod. */
+const POD_WORKSPACE = "/workspace";
+
 /**
  * One Pod per job. The Pod's workspace is an emptyDir: the worker's folder is
  * copied in (tar over exec) before a step whenever it changed on the worker's
@@ -47,6 +50,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ex
   return {
     name: "kubernetes",
     isolation: "pod",
+    workspaceInside: () => POD_WORKSPACE,
     async prepare(job) {
       if (!job.image) throw new Error(`Job ${job.jobId} has no image: the kubernetes executor needs one for its Pod.`);
       if (!job.network) {
@@ -86,7 +90,7 @@ export function createKubernetesExecutor(options: KubernetesExecutorOptions): Ex
 }
 
 class KubernetesSession implements ExecutorSession {
-  readonly workspaceInside = "/workspace";
+  readonly workspaceInside = POD_WORKSPACE;
   private readonly exec: Exec;
   private closing: Promise<void> | undefined;
   /** Fingerprint of the worker's folder when it last matched the Pod's; undefined before the first copy. */

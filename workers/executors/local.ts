@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "@/server/config/pid";
+import { launcherSocketPath, StepLauncher, type LaunchedStep } from "./step-launcher";
 import type { Executor, ExecutorJob, ExecutorSession, StepCommand, StepIo } from "./types";
 
 /** How long a step gets between SIGTERM and SIGKILL when it is cancelled or times out. */
@@ -17,14 +18,24 @@ const KILL_GRACE_MS = 3000;
  * pid, because a worker killed with SIGKILL cannot stop its steps: the next
  * worker on the machine kills the groups whose worker is gone.
  */
-export function createLocalExecutor({ stateDir }: { stateDir: string }): Executor {
+export function createLocalExecutor({ stateDir, launcher = true }: { stateDir: string; launcher?: boolean }): Executor {
   const groups = path.join(stateDir, "local-steps");
   mkdirSync(groups, { recursive: true });
+  // Started with the first step (again if it stopped); null where it cannot run (no perl): steps are then spawned by the worker itself.
+  let started: Promise<StepLauncher | null> | null = null;
+  const stepLauncher = async (): Promise<StepLauncher | null> => {
+    if (!launcher) return null;
+    const current = await (started ??= StepLauncher.start(launcherSocketPath(stateDir)));
+    if (!current || current.alive) return current;
+    started = null;
+    return stepLauncher();
+  };
   return {
     name: "local",
     isolation: "process",
+    workspaceInside: (job) => job.workspace,
     async prepare(job: ExecutorJob): Promise<ExecutorSession> {
-      return new LocalSession(job, groups);
+      return new LocalSession(job, groups, stepLauncher);
     },
     async reapOrphans() {
       let reaped = 0;
@@ -54,6 +65,7 @@ class LocalSession implements ExecutorSession {
   constructor(
     private readonly job: ExecutorJob,
     private readonly groups: string,
+    private readonly launcher: () => Promise<StepLauncher | null>,
   ) {
     this.workspaceInside = job.workspace;
   }
@@ -70,39 +82,63 @@ class LocalSession implements ExecutorSession {
       TMPDIR: process.env.TMPDIR ?? "/tmp",
       ...command.env,
     };
-    return new Promise((resolve, reject) => {
-      const child = spawn(command.shell, ["-e", "-c", command.script], {
-        cwd,
-        // Next's types make NODE_ENV mandatory in ProcessEnv; a job's environment has no such rule.
-        env: env as NodeJS.ProcessEnv,
-        detached: true, stdio: ["ignore", "pipe", "pipe"] });
-      const group = child.pid ?? 0;
-      const note = path.join(this.groups, String(group));
-      if (group) writeFileSync(note, String(process.pid));
-      let forceKill: NodeJS.Timeout | undefined;
-      const onAbort = () => {
-        killGroup(group, "SIGTERM");
-        forceKill = setTimeout(() => killGroup(group, "SIGKILL"), KILL_GRACE_MS);
-      };
+    return this.supervise({ shell: command.shell, script: command.script, cwd, env }, io);
+  }
+
+  /** Runs the step (from the launcher when there is one, else spawned here) and stops its process group on abort and at its end. */
+  private async supervise(step: StepProcess, io: StepIo): Promise<{ exitCode: number }> {
+    const launcher = await this.launcher();
+    const { started, exited } = launcher ? launcher.launch(step, io.onOutput) : spawnStep(step, io.onOutput);
+    let group = 0;
+    let forceKill: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      if (!group) return;
+      killGroup(group, "SIGTERM");
+      forceKill = setTimeout(() => killGroup(group, "SIGKILL"), KILL_GRACE_MS);
+    };
+    io.signal.addEventListener("abort", onAbort, { once: true });
+    const note = started.then((pid) => {
+      group = pid;
+      const file = path.join(this.groups, String(pid));
+      writeFileSync(file, String(process.pid));
       if (io.signal.aborted) onAbort();
-      else io.signal.addEventListener("abort", onAbort, { once: true });
-      child.stdout!.on("data", io.onOutput);
-      child.stderr!.on("data", io.onOutput);
-      child.once("error", reject);
-      child.once("close", (code, signal) => {
-        io.signal.removeEventListener("abort", onAbort);
-        clearTimeout(forceKill);
-        // Background processes the step left behind go with it.
-        killGroup(group, "SIGKILL");
-        rmSync(note, { force: true });
-        resolve({ exitCode: code ?? 128 + signalNumber(signal) });
-      });
+      return file;
     });
+    try {
+      return await exited;
+    } finally {
+      io.signal.removeEventListener("abort", onAbort);
+      clearTimeout(forceKill);
+      // Background processes the step left behind go with it.
+      if (group) killGroup(group, "SIGKILL");
+      await note.then((file) => rmSync(file, { force: true })).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
     // The engine removes the workspace folder; there is nothing else to release.
   }
+}
+
+type StepProcess = { shell: string; script: string; cwd: string; env: Record<string, string> };
+
+/** The step as a child of the worker itself (when no launcher runs). */
+function spawnStep(step: StepProcess, onOutput: (chunk: Buffer) => void): LaunchedStep {
+  const child = spawn(step.shell, ["-e", "-c", step.script], {
+    cwd: step.cwd,
+    // Next's types make NODE_ENV mandatory in ProcessEnv; a job's environment has no such rule.
+    env: step.env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", onOutput);
+  child.stderr!.on("data", onOutput);
+  const exited = new Promise<{ exitCode: number }>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => resolve({ exitCode: code ?? 128 + signalNumber(signal) }));
+  });
+  const started = child.pid ? Promise.resolve(child.pid) : exited.then(() => 0);
+  return { started, exited };
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

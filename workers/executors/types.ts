@@ -16,6 +16,8 @@ export interface Executor {
   /** Shown in the UI: the local executor's isolation is weaker than a container's. */
   readonly isolation: "process" | "container" | "pod";
   prepare(job: ExecutorJob): Promise<ExecutorSession>;
+  /** The workspace as the job's steps will see it, known before `prepare` (the session's `workspaceInside`). */
+  workspaceInside(job: ExecutorJob): string;
   /** Removes what crashed workers left behind (containers, Pods); returns how many. */
   reapOrphans(): Promise<number>;
 }
