@@ -1,9 +1,9 @@
-import http from "node:http";
+import { Pool } from "undici";
 import type { RouteBackendEntry } from "@/server/services/routing";
 
 /** How long a backend that refused a connection gets no new requests. */
 export const EJECT_MS = 3_000;
-/** An upstream connection silent this long (no response, or a stalled body) is given up on with a 504. */
+/** An upstream silent this long (no response headers, or a stalled body) is given up on: 504 before the response, a cut one after. */
 export const UPSTREAM_IDLE_TIMEOUT_MS = 60_000;
 
 export type BackendState = "active" | "draining" | "removed";
@@ -14,10 +14,8 @@ export type BackendState = "active" | "draining" | "removed";
  * takes none; its requests in flight finish, and it is drained once they have.
  */
 export class Backend {
-  readonly host: string;
-  readonly port: number;
-  /** One pool per backend, so retiring a backend closes exactly its idle connections. */
-  readonly agent = new http.Agent({ keepAlive: true, maxFreeSockets: 256, scheduling: "lifo", timeout: UPSTREAM_IDLE_TIMEOUT_MS });
+  /** One keep-alive pool per backend (undici: far less work per request than node:http's client), so retiring a backend closes exactly its connections. */
+  readonly pool: Pool;
   inFlight = 0;
   ejectedUntil = 0;
   lastError: string | null = null;
@@ -27,9 +25,7 @@ export class Backend {
     readonly version: string,
     public state: BackendState,
   ) {
-    const parsed = new URL(url);
-    this.host = parsed.hostname;
-    this.port = Number(parsed.port || 80);
+    this.pool = new Pool(new URL(url).origin, { headersTimeout: UPSTREAM_IDLE_TIMEOUT_MS, bodyTimeout: UPSTREAM_IDLE_TIMEOUT_MS });
   }
 
   get drained(): boolean {
@@ -46,7 +42,6 @@ export class Backend {
 
   release(): void {
     this.inFlight--;
-    if (this.state === "removed" && this.inFlight === 0) this.agent.destroy();
   }
 
   /** Passive check: a failed connection keeps new requests away for a short time. */
@@ -55,9 +50,10 @@ export class Backend {
     this.lastError = error.message;
   }
 
+  /** Takes no new requests; the pool closes its connections once the requests in flight have finished. */
   retire(): void {
     this.state = "removed";
-    if (this.inFlight === 0) this.agent.destroy();
+    this.pool.close(() => undefined);
   }
 }
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/server/config/ports";
 import { describeRoute } from "./admin";
 import { startRouter, type Router } from "./router";
-import { entry, refusingUrl, send, startUpstream, type Upstream } from "./testing";
+import { entry, refusingUrl, send, startUpstream, waitUntil, type Upstream } from "./testing";
 
 let dataDir: string;
 let router: Router;
@@ -106,6 +106,20 @@ describe("forwarding", () => {
     expect(clientSockets.size).toBe(1);
     expect(new Set(instance.received.map((r) => r.socket)).size).toBe(1);
   });
+
+  it("stops the upstream request when the client leaves before the answer, and counts it apart from errors", async () => {
+    let upstreamClosed = false;
+    const stalls = await upstream("stalls", (req) => req.socket.once("close", () => (upstreamClosed = true)));
+    const { url, id } = await serve({ v1: { weight: 100, backends: [stalls.url] } });
+    const client = net.connect(Number(new URL(url).port), "127.0.0.1");
+    client.write("GET / HTTP/1.1\r\nhost: x\r\n\r\n");
+    await waitUntil(() => stalls.received.length === 1, "the instance has the request");
+    client.destroy();
+    await waitUntil(() => upstreamClosed, "the router drops the upstream request");
+    const route = router.table.get(id)!;
+    await waitUntil(() => route.pool.list()[0].inFlight === 0, "the instance has no request in flight");
+    expect(route.stats.metrics(10, ["v1"])).toEqual([{ version: "v1", windowSeconds: 10, requests: 1, errors: 0, p99Ms: expect.any(Number) }]);
+  });
 });
 
 describe("passive checks", () => {
@@ -148,17 +162,23 @@ describe("reset keep-alive connections", () => {
     const instance = await closesAfterFirstAnswer();
     const { url } = await serve({ v1: { weight: 100, backends: [instance.url] } });
     expect(await send(url)).toMatchObject({ status: 200, body: "ok" });
-    expect(await send(url)).toMatchObject({ status: 200, body: "ok" });
+    // Each goes out on the connection the request before it left open, which the instance then drops.
     expect((await send(url, { method: "POST" })).status).toBe(502);
+    expect(await send(url)).toMatchObject({ status: 200, body: "ok" });
+    expect(await send(url)).toMatchObject({ status: 200, body: "ok" });
+    // The POST was sent once; the last GET twice, the second time on a new connection.
+    expect(instance.received).toEqual(["GET", "POST", "GET", "GET", "GET"]);
     await instance.close();
   });
 });
 
 /** Answers the first request of each connection, then drops the connection when the next one comes. */
 async function closesAfterFirstAnswer() {
+  const received: string[] = [];
   const server = net.createServer((socket) => {
     let answered = false;
-    socket.on("data", () => {
+    socket.on("data", (data) => {
+      received.push(data.toString("latin1").split(" ")[0]);
       if (answered) return void socket.destroy();
       answered = true;
       socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
@@ -167,6 +187,7 @@ async function closesAfterFirstAnswer() {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    received,
     close: () => new Promise((resolve) => server.close(resolve)),
   };
 }

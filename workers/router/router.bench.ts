@@ -30,8 +30,8 @@ const LOAD_MS = 5_000;
  *   minus the median straight to the same upstream, measured in alternating rounds so
  *   drift (JIT, CPU frequency) affects both alike.
  * - router_req_per_s: responses per second through the router with LOAD_CONNECTIONS
- *   keep-alive connections for LOAD_MS; beside it, the same load through a minimal Node
- *   proxy (bench-peers.mjs proxy), what this machine allows any Node proxy.
+ *   keep-alive connections for LOAD_MS; beside it, the same load through a minimal node:http
+ *   proxy (bench-peers.mjs proxy), for scale: rates swing with what else runs on the machine.
  */
 export async function benchRouter(): Promise<BenchResult[]> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "slipway-router-bench-"));
