@@ -34,24 +34,43 @@ export type Claimant = {
  * pipeline job names an image, else `executor.plain`.
  */
 export async function claimQueuedJobs(db: Database, { workerId, labels, executor }: Claimant, limit: number): Promise<ClaimedJob[]> {
+  const rows = await claimStatement(db).execute({ workerId, labels, limit, image: executor.image, plain: executor.plain, startedAt: new Date().toISOString() });
+  return rows.map((row) => ({ job: row.job as JobRow, run: row.run, needs: row.needs, hasSecrets: row.hasSecrets }));
+}
+
+const claimStatements = new WeakMap<Database, ReturnType<typeof prepareClaim>>();
+
+/** Prepared once per pool: the claim is on every job's way to its start, and a prepared statement is one round trip, not two. */
+function claimStatement(db: Database) {
+  let statement = claimStatements.get(db);
+  if (!statement) claimStatements.set(db, (statement = prepareClaim(db)));
+  return statement;
+}
+
+function prepareClaim(db: Database) {
   // As a JavaScript truth test would see it: missing, null and "" name no image.
   const image = sql`(select nullif(r.plan #>> array['pipeline', 'jobs', ${jobs.jobId}, 'image'], '') from ${runs} r where r.id = ${jobs.runId})`;
   const picked = db
     .select({ id: jobs.id })
     .from(jobs)
-    .where(and(eq(jobs.status, "queued"), sql`${jobs.runsOn} <@ ${sql.param(labels)}::text[]`))
+    .where(and(eq(jobs.status, "queued"), sql`${jobs.runsOn} <@ ${sql.placeholder("labels")}::text[]`))
     .orderBy(asc(jobs.queuedAt))
-    .limit(limit)
+    .limit(sql.placeholder("limit"))
     .for("update", { skipLocked: true });
   const claimed = db.$with("claimed").as(
     db
       .update(jobs)
-      .set({ status: "running", workerId, startedAt: new Date(), executor: sql`case when ${image} is not null then ${executor.image} else ${executor.plain} end` })
+      .set({
+        status: "running",
+        workerId: sql`${sql.placeholder("workerId")}::text`,
+        startedAt: sql`${sql.placeholder("startedAt")}::timestamptz`,
+        executor: sql`case when ${image} is not null then ${sql.placeholder("image")}::text else ${sql.placeholder("plain")}::text end`,
+      })
       .where(inArray(jobs.id, picked))
       .returning(),
   );
   const job = Object.fromEntries(jobColumnNames.map((name) => [name, claimed[name]])) as { [K in keyof JobRow]: (typeof claimed)[K] };
-  const rows = await db
+  return db
     .with(claimed)
     .select({
       job,
@@ -65,8 +84,8 @@ export async function claimQueuedJobs(db: Database, { workerId, labels, executor
     })
     .from(claimed)
     .innerJoin(runs, eq(runs.id, claimed.runId))
-    .orderBy(asc(claimed.queuedAt));
-  return rows.map((row) => ({ job: row.job as JobRow, run: row.run, needs: row.needs, hasSecrets: row.hasSecrets }));
+    .orderBy(asc(claimed.queuedAt))
+    .prepare("slipway_claim_queued_jobs");
 }
 
 export type JobResult = {

@@ -31,14 +31,25 @@ describe.each([
 ])("a local step %s", (_name, launcher) => {
   const executor = () => createLocalExecutor({ stateDir: dir, launcher });
 
+  // The launcher's first step forks a shell; later ones mostly get a shell started ahead: each case runs twice.
   it("gets exactly its own environment and the workspace, and reports its output and exit code", async () => {
+    const local = executor();
     process.env.SLIPWAY_TEST_WORKER_SECRET = "not for steps";
-    const { exitCode, output } = await runOn(executor(), 'echo "A=$A"; pwd; echo "secret=${SLIPWAY_TEST_WORKER_SECRET:-none}" >&2; exit 3', {
-      env: { A: "two words = and more" },
-    });
+    for (let i = 0; i < 3; i++) {
+      const { exitCode, output } = await runOn(local, 'echo "A=$A"; echo "B=$B"; pwd; echo "secret=${SLIPWAY_TEST_WORKER_SECRET:-none}" >&2; exit 3', {
+        env: { A: "two words = and 'quotes'", B: "line one\nline two" },
+      });
+      expect(exitCode).toBe(3);
+      expect(output).toBe(`A=two words = and 'quotes'\nB=line one\nline two\n${dir}\nsecret=none\n`);
+    }
     delete process.env.SLIPWAY_TEST_WORKER_SECRET;
-    expect(exitCode).toBe(3);
-    expect(output).toBe(`A=two words = and more\n${dir}\nsecret=none\n`);
+  });
+
+  it("says which line of the script failed, as sh -c does", async () => {
+    const local = executor();
+    for (let i = 0; i < 3; i++) {
+      expect(await runOn(local, "true\nno_such_command_here\necho after")).toEqual({ exitCode: 127, output: "sh: 2: no_such_command_here: not found\n" });
+    }
   });
 
   it("delivers a megabyte of output whole and in order", async () => {
@@ -71,10 +82,13 @@ describe("the step launcher", () => {
   it("fails a step whose working directory is gone with a sentence that says so", async () => {
     const launcher = await StepLauncher.start(launcherSocketPath(dir));
     expect(launcher).not.toBeNull();
-    const chunks: Buffer[] = [];
-    const step = launcher!.launch({ shell: "sh", script: "echo hi", cwd: path.join(dir, "missing"), env: { PATH: process.env.PATH! } }, (c) => chunks.push(c));
-    expect(await step.exited).toEqual({ exitCode: 1 });
-    expect(Buffer.concat(chunks).toString()).toContain(`Slipway could not enter ${path.join(dir, "missing")}`);
+    const missing = path.join(dir, "missing");
+    for (let i = 0; i < 3; i++) {
+      const chunks: Buffer[] = [];
+      const step = launcher!.launch({ shell: "sh", script: "echo hi", cwd: missing, env: { PATH: process.env.PATH! } }, (c) => chunks.push(c));
+      expect(await step.exited).toEqual({ exitCode: 1 });
+      expect(Buffer.concat(chunks).toString()).toContain(`Slipway could not enter ${missing}`);
+    }
     launcher!.close();
   });
 
