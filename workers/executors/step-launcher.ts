@@ -32,16 +32,21 @@ my ($socket_path, $script_dir) = @ARGV;
 my %step_of;
 my %warm;
 my $warmed = 0;
-# Exits are collected in the main loop, never in a handler: the handler only cuts the wait short.
-$SIG{CHLD} = sub {};
+# Exits are collected in the main loop, never in a handler: the handler only wakes the loop,
+# through a pipe of its own, so an exit that comes while the loop is busy is not missed.
+pipe(my $wake_read, my $wake_write) or die "pipe: $!";
+fcntl($_, F_SETFL, O_NONBLOCK) for $wake_read, $wake_write;
+$SIG{CHLD} = sub { local $!; syswrite($wake_write, 'x'); };
 warm_up();
 my $buffer = '';
-my $stdin = '';
-vec($stdin, fileno(STDIN), 1) = 1;
+my $watched = '';
+vec($watched, fileno(STDIN), 1) = 1;
+vec($watched, fileno($wake_read), 1) = 1;
 while (1) {
-  reap();
-  # A child that ends between reap() and select() is reaped within 50 ms.
-  next if select(my $readable = $stdin, undef, undef, 0.05) <= 0;
+  my $woken = select(my $readable = $watched, undef, undef, 1);
+  if ($woken <= 0) { reap(); next; }
+  if (vec($readable, fileno($wake_read), 1)) { 1 while sysread($wake_read, my $drained, 512); reap(); }
+  next unless vec($readable, fileno(STDIN), 1);
   my $n = sysread(STDIN, $buffer, 65536, length $buffer);
   if (!defined $n) { next if $!{EINTR}; last; }
   last if $n == 0;
