@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -10,6 +10,7 @@ import { packToBlob } from "@/server/services/artifacts";
 import { createProjectAs, createUser } from "@/server/testing/fixtures";
 import { APP_SERVER } from "@/workers/deployer/testing/harness";
 import { createLocalTarget } from "./local";
+import { localTargetsDir } from "./local-processes";
 import type { DeployTarget, TargetContext } from "./types";
 
 /** The local target: child processes of a command in the release's unpacked artifact, recorded on disk. */
@@ -38,6 +39,12 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** The instance's process, from the record the target keeps on disk. */
+async function readPid(id: string): Promise<number> {
+  const record = JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as { pid: number };
+  return record.pid;
+}
+
 async function probeUntilReady(target: DeployTarget, id: string) {
   for (let i = 0; i < 100; i++) {
     const { status } = await target.probe(id, check);
@@ -61,6 +68,22 @@ describe("the local target", () => {
     } finally {
       await target.stopInstance(id, { drain: false });
       vi.unstubAllEnvs();
+    }
+  });
+
+  // Raising a priority back needs root: elsewhere instances boot at the normal one.
+  it.skipIf(process.getuid?.() !== 0)("boots an instance at a low CPU priority and gives it the normal one when it joins traffic", async () => {
+    const target = createLocalTarget(ctx, config);
+    await target.prepare();
+    const id = await target.startInstance({ version: "3.0.8", image, releaseId: "r8" }, {});
+    const pid = await readPid(id);
+    try {
+      expect(os.getPriority(pid)).toBe(10);
+      await probeUntilReady(target, id);
+      await target.admit(id);
+      expect(os.getPriority(pid)).toBe(0);
+    } finally {
+      await target.stopInstance(id, { drain: false });
     }
   });
 

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
 import { freePort } from "@/server/config/ports";
@@ -84,6 +86,7 @@ class LocalTarget implements DeployTarget {
         child.once("error", (error) => reject(new Error(`Could not start ${this.config.command.join(" ")}: ${error.message}`)));
       });
       child.unref();
+      bootPriority(child.pid!, BOOT_NICE);
       const record: InstanceRecord = { id, version: version.version, releaseId: version.releaseId, deploymentId: this.ctx.deploymentId, pid: child.pid!, port, cwd, startedAt: new Date().toISOString() };
       // Written whole under a temporary name first, so a reader never sees half a record.
       const file = path.join(this.dir, `${id}.json`);
@@ -104,7 +107,9 @@ class LocalTarget implements DeployTarget {
 
   async admit(instanceId: string): Promise<void> {
     const record = await this.record(instanceId);
-    if (record) await this.router.admit(record.version, urlOf(record));
+    if (!record) return;
+    bootPriority(record.pid, 0);
+    await this.router.admit(record.version, urlOf(record));
   }
 
   previewUrl(instanceId: string): string | null {
@@ -190,3 +195,31 @@ class LocalTarget implements DeployTarget {
 }
 
 const urlOf = (record: InstanceRecord) => `http://127.0.0.1:${record.port}`;
+
+/** The nice value new instances boot with. */
+const BOOT_NICE = 10;
+
+/**
+ * A new instance boots at a lower CPU priority and gets the normal one back
+ * when it is admitted to traffic: on a small machine, starting a Node app
+ * takes a core for a few hundred milliseconds, and the instances serving
+ * meanwhile keep their latency. Every thread of the process is set (Linux
+ * keeps a nice value per thread). Raising the priority back needs root (or
+ * CAP_SYS_NICE), so without it instances boot as they always did.
+ */
+function bootPriority(pid: number, nice: number) {
+  if (process.getuid?.() !== 0) return;
+  let threads: number[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    threads = [pid];
+  }
+  for (const thread of threads) {
+    try {
+      os.setPriority(thread, nice);
+    } catch {
+      // The thread or the process is gone.
+    }
+  }
+}
