@@ -6,13 +6,13 @@ import { jobsWithLogs, percentile, round1, runStatus, sleep, waitForRuns, withEn
 
 /**
  * Dispatch latency, defined as: from the moment the engine marks a job ready
- * (`jobs.queued_at`, set in the transaction that inserts its pg-boss job,
- * just before the insert; millisecond resolution, rounded down, so the figure
- * errs high by < 1 ms) to the moment its first step's first command runs (the
- * step is `date +%s%N`, whose output is the wall clock when the step's shell
- * had started and run it). Both clocks are this machine's wall clock. It
- * therefore covers the commit, the NOTIFY, the fetch, the claim, everything
- * the engine does before the step, and the shell's own start.
+ * (`jobs.queued_at`, set in the transaction that queues it, before its
+ * commit; millisecond resolution, rounded down, so the figure errs high by
+ * < 1 ms) to the moment its first step's first command runs (the step is
+ * `date +%s%N`, whose output is the wall clock when the step's shell had
+ * started and run it). Both clocks are this machine's wall clock. It
+ * therefore covers the commit, the NOTIFY, the claim, everything the engine
+ * does before the step, and the shell's own start.
  */
 const STEP = `date +%s%N`;
 const PIPELINE = `

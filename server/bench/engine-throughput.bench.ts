@@ -7,7 +7,7 @@ import type { Figure } from "./figure";
 import { sleep, waitForRuns, withEngineBench, type EngineBench } from "./engine-env";
 
 /**
- * Jobs per second through the whole engine: fetch, claim, secrets, the
+ * Jobs per second through the whole engine: claim, secrets, the
  * workspace, the step, log lines, the result, the DAG advance and the run's
  * settling. Each run is a small DAG (`a`, then `b` and `c` once `a` is done),
  * all runs are started before the worker starts, and the rate is the number
