@@ -205,11 +205,12 @@ export class StepLauncher {
       return null;
     }
     server.unref();
-    // Next's types make NODE_ENV mandatory in ProcessEnv; the helper needs only PATH (each step gets its own environment).
+    // The shells started ahead run ./sh here, which is their script pipe on fd 3.
     const scriptDir = `${socketPath}.d`;
     rmSync(scriptDir, { recursive: true, force: true });
     mkdirSync(scriptDir);
     symlinkSync("/dev/fd/3", path.join(scriptDir, "sh"));
+    // Next's types make NODE_ENV mandatory in ProcessEnv; the helper needs only PATH (each step gets its own environment).
     const helper = spawn("perl", ["-e", HELPER, socketPath, scriptDir], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH } as Record<string, string | undefined> as NodeJS.ProcessEnv });
     const ready = await new Promise<boolean>((resolve) => {
       helper.once("error", () => resolve(false));
