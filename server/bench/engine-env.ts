@@ -86,7 +86,7 @@ export async function withEngineBench<T>(body: (bench: EngineBench) => Promise<T
       releaseRun: (runId) =>
         db.transaction(async (tx) => {
           await tx.update(runs).set({ status: "running", startedAt: new Date() }).where(eq(runs.id, runId));
-          await advanceRun(db, tx, runId);
+          await advanceRun(tx, runId);
         }),
       workerEntry: worker,
       startWorker: (options = {}) => spawnWorker(children, worker, { url: pg.url, dataDir, secretKey, concurrency: options.concurrency ?? 4 }),

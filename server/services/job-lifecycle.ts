@@ -117,18 +117,18 @@ export async function finishJob(
     };
     const running = and(eq(jobs.id, jobId), eq(jobs.attempt, attempt), eq(jobs.status, "running"));
     if (result.status !== "failed") {
-      const [outcome] = await settleJobs(db, tx, [{ jobId, attempt, result, plan }]);
+      const [outcome] = await settleJobs(tx, [{ jobId, attempt, result, plan }]);
       return outcome;
     }
     const [job] = await tx.select().from(jobs).where(running).for("update");
     if (!job) return "stale";
     const [run] = await tx.select().from(runs).where(eq(runs.id, job.runId));
     if (job.attempt < job.maxAttempts && !run.cancelRequestedAt) {
-      await requeue(db, tx, job, run, `Attempt ${job.attempt} failed: ${result.reason ?? "the job failed"}; retrying.`);
+      await requeue(tx, job, run, `Attempt ${job.attempt} failed: ${result.reason ?? "the job failed"}; retrying.`);
       return "retrying";
     }
     await tx.update(jobs).set(settled).where(eq(jobs.id, jobId));
-    await advanceRun(db, tx, job.runId, { plan });
+    await advanceRun(tx, job.runId, { plan });
     return "finished";
   });
 }
@@ -142,10 +142,10 @@ export type Settling = { jobId: string; attempt: number; result: JobResult; plan
  * was being written. "stale" where the job was no longer this worker's.
  */
 export async function finishJobs(db: Database, batch: Settling[]): Promise<Array<"finished" | "stale">> {
-  return db.transaction((tx) => settleJobs(db, tx, batch));
+  return db.transaction((tx) => settleJobs(tx, batch));
 }
 
-async function settleJobs(db: Database, tx: DbTransaction, batch: Settling[]): Promise<Array<"finished" | "stale">> {
+async function settleJobs(tx: DbTransaction, batch: Settling[]): Promise<Array<"finished" | "stale">> {
   const rows = batch.map(({ jobId, attempt, result }) => ({
     id: jobId,
     attempt,
@@ -170,7 +170,7 @@ async function settleJobs(db: Database, tx: DbTransaction, batch: Settling[]): P
       .where(inArray(runs.id, runIds))
       .orderBy(asc(runs.id))
       .for("update");
-    await advanceRuns(db, tx, locked.map((run: LockedRun) => ({ run, plan: plans.get(run.id) ?? (run.plan as StoredPlan) })));
+    await advanceRuns(tx, locked.map((run: LockedRun) => ({ run, plan: plans.get(run.id) ?? (run.plan as StoredPlan) })));
   }
   return batch.map((s) => (mine.has(s.jobId) ? "finished" : "stale"));
 }
@@ -189,12 +189,12 @@ export async function handBackJob(db: Database, { jobId, attempt }: { jobId: str
       .for("update");
     if (!job) return false;
     const [run] = await tx.select().from(runs).where(eq(runs.id, job.runId));
-    await requeue(db, tx, job, run, reason);
+    await requeue(tx, job, run, reason);
     return true;
   });
 }
 
-async function requeue(db: Database, tx: Parameters<Parameters<Database["transaction"]>[0]>[0], job: JobRow, run: Run, reason: string) {
+async function requeue(tx: DbTransaction, job: JobRow, run: Run, reason: string) {
   const [queued] = await tx
     .update(jobs)
     .set({ status: "queued", attempt: job.attempt + 1, reason, workerId: null, queuedAt: new Date(), startedAt: null })
@@ -227,10 +227,10 @@ export async function recoverLostJobs(db: Database, { staleAfterMs }: { staleAft
       const [run] = await tx.select().from(runs).where(eq(runs.id, row.runId));
       const reason = `The worker running this job (${row.workerId}) stopped responding.`;
       if (row.attempt < row.maxAttempts && !run.cancelRequestedAt) {
-        await requeue(db, tx, row, run, `${reason} Retrying.`);
+        await requeue(tx, row, run, `${reason} Retrying.`);
       } else {
         await tx.update(jobs).set({ status: "failed", reason, finishedAt: new Date() }).where(eq(jobs.id, row.id));
-        await advanceRun(db, tx, row.runId);
+        await advanceRun(tx, row.runId);
       }
       return true;
     });

@@ -1,5 +1,5 @@
 import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
-import type { Database, DbTransaction } from "@/db/client";
+import type { DbTransaction } from "@/db/client";
 import { jobs, runs, type JobRow, type Run } from "@/db/schema";
 import { nextTransitions, runOutcome, type JobState } from "@/server/pipeline/progress";
 import { announceQueuedJobs } from "@/server/queue/job-queue";
@@ -25,9 +25,9 @@ export function lockedRunSelection(withPlan: boolean) {
   return withPlan ? { ...getTableColumns(runs), notify } : { ...runColumnsWithoutPlan, notify };
 }
 
-export async function startRun(db: Database, tx: DbTransaction, run: Run): Promise<Run> {
+export async function startRun(tx: DbTransaction, run: Run): Promise<Run> {
   const [started] = await tx.update(runs).set({ status: "running", startedAt: new Date() }).where(eq(runs.id, run.id)).returning();
-  await advanceRun(db, tx, run.id);
+  await advanceRun(tx, run.id);
   return started;
 }
 
@@ -38,10 +38,10 @@ export async function startRun(db: Database, tx: DbTransaction, run: Run): Promi
  * `known.plan` (a run's plan never changes) and `known.run` (the run row,
  * already locked with lockedRunSelection) save reading them again.
  */
-export async function advanceRun(db: Database, tx: DbTransaction, runId: string, known: { plan?: StoredPlan; run?: LockedRun } = {}): Promise<void> {
+export async function advanceRun(tx: DbTransaction, runId: string, known: { plan?: StoredPlan; run?: LockedRun } = {}): Promise<void> {
   const [run]: LockedRun[] = known.run ? [known.run] : await tx.select(lockedRunSelection(!known.plan)).from(runs).where(eq(runs.id, runId)).for("update");
   if (!run) return;
-  await advanceRuns(db, tx, [{ run, plan: known.plan ?? (run.plan as StoredPlan) }]);
+  await advanceRuns(tx, [{ run, plan: known.plan ?? (run.plan as StoredPlan) }]);
 }
 
 /**
@@ -50,7 +50,7 @@ export async function advanceRun(db: Database, tx: DbTransaction, runId: string,
  * one write per kind of change for all of them, which is what lets a busy
  * worker settle many jobs in one transaction.
  */
-export async function advanceRuns(db: Database, tx: DbTransaction, locked: Array<{ run: LockedRun; plan: StoredPlan }>): Promise<void> {
+export async function advanceRuns(tx: DbTransaction, locked: Array<{ run: LockedRun; plan: StoredPlan }>): Promise<void> {
   const active = locked.filter(({ run }) => run.status !== "queued");
   if (active.length === 0) return;
   // Read after the lock: a job that settled in a transaction we waited for is seen settled.
@@ -107,7 +107,7 @@ export async function advanceRuns(db: Database, tx: DbTransaction, locked: Array
     where ${runs.id} = v.id`);
   // Sent together: the transaction's connection pipelines them.
   await Promise.all(settled.map(({ run, outcome }) => noticeRunEnded(tx, run, outcome)));
-  for (const { run } of settled) if (run.concurrencyGroup) await startNextInGroup(db, tx, run);
+  for (const { run } of settled) if (run.concurrencyGroup) await startNextInGroup(tx, run);
 }
 
 const toState = (row: JobRow): JobState => ({
@@ -119,7 +119,7 @@ const toState = (row: JobRow): JobState => ({
   matrix: row.matrix as Record<string, unknown> | null,
 });
 
-async function startNextInGroup(db: Database, tx: DbTransaction, finished: LockedRun) {
+async function startNextInGroup(tx: DbTransaction, finished: LockedRun) {
   const [waiting] = await tx
     .select()
     .from(runs)
@@ -127,5 +127,5 @@ async function startNextInGroup(db: Database, tx: DbTransaction, finished: Locke
     .orderBy(asc(runs.number))
     .limit(1)
     .for("update", { skipLocked: true });
-  if (waiting) await startRun(db, tx, waiting);
+  if (waiting) await startRun(tx, waiting);
 }

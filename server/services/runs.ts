@@ -80,7 +80,7 @@ export async function createRun(db: Database, actor: Actor, input: StartRunInput
       after: { number: run.number, trigger: input.trigger, sha: input.event.sha, branch: run.branch, tag: run.tag, inputs },
     });
     if (group && (await yieldToGroup(db, tx, withGroup, plan, actor))) return withGroup;
-    return startRun(db, tx, withGroup);
+    return startRun(tx, withGroup);
   });
 }
 
@@ -129,7 +129,7 @@ async function requestCancel(db: Database, tx: DbTransaction, run: Run, actor: A
   await recordAudit(tx, actor, { action: "run.cancel", objectType: "run", objectId: run.id, projectId: run.projectId, after: { reason } });
   // Workers stop the run's running jobs when they hear this; the jobs then settle the run.
   await tx.execute(sql`select pg_notify('slipway_cancel', ${run.id})`);
-  await advanceRun(db, tx, run.id);
+  await advanceRun(tx, run.id);
 }
 
 export async function cancelRun(db: Database, actor: Actor, { projectId, runId }: { projectId: string; runId: string }): Promise<void> {
@@ -170,7 +170,7 @@ export async function rerun(
       projectId,
       after: { jobs: [...again] },
     });
-    await advanceRun(db, tx, runId);
+    await advanceRun(tx, runId);
   });
 }
 

@@ -52,7 +52,9 @@ export class Dispatcher<T extends Claimed> {
   }
 
   async start(): Promise<void> {
-    const jobs = await this.options.listen.listen("slipway_jobs", (pool) => this.serves(pool) && void this.pump());
+    const jobs = await this.options.listen.listen("slipway_jobs", (pool) => {
+      if (this.serves(pool)) void this.pump();
+    });
     const cancels = await this.options.listen.listen("slipway_cancel", (runId) => this.cancelRun(runId));
     this.unlisten.push(() => jobs.unlisten(), () => cancels.unlisten());
     // Listening first: a job queued from here on is heard, and the first claim finds those queued before.

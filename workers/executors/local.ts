@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive } from "@/server/config/pid";
-import { launcherSocketPath, StepLauncher, type LaunchedStep } from "./step-launcher";
+import { launcherSocketPath, StepLauncher, type LaunchedStep, type StepProcess } from "./step-launcher";
 import type { Executor, ExecutorJob, ExecutorSession, StepCommand, StepIo } from "./types";
 
 /** How long a step gets between SIGTERM and SIGKILL when it is cancelled or times out. */
@@ -119,8 +119,6 @@ class LocalSession implements ExecutorSession {
     // The engine removes the workspace folder; there is nothing else to release.
   }
 }
-
-type StepProcess = { shell: string; script: string; cwd: string; env: Record<string, string> };
 
 /** The step as a child of the worker itself (when no launcher runs). */
 function spawnStep(step: StepProcess, onOutput: (chunk: Buffer) => void): LaunchedStep {

@@ -142,7 +142,8 @@ type Step = {
 
 type Connection = { buffered: Buffer[]; ended: boolean };
 type WarmShell = { pid?: number; output?: Connection };
-type StepCommand = { shell: string; script: string; cwd: string; env: Record<string, string> };
+/** A step as the launcher starts it: the shell, its script, and exactly its working directory and environment. */
+export type StepProcess = { shell: string; script: string; cwd: string; env: Record<string, string> };
 
 /** Names a shell sets or reads for itself: a step whose environment has them gets a shell of its own. */
 const SHELL_OWN = new Set(["ENV", "IFS", "OLDPWD", "OPTIND", "PPID", "PS1", "PS2", "PS4", "PWD"]);
@@ -156,7 +157,7 @@ const WARM_SCRIPT_LIMIT = 60_000;
  * line numbers in the shell's messages stay the script's. Null when the step needs a
  * shell of its own: bash, a name `export` cannot take, or a script too long for the pipe.
  */
-function warmScript(command: StepCommand): string | null {
+function warmScript(command: StepProcess): string | null {
   if (command.shell !== "sh") return null;
   const names = Object.keys(command.env);
   if (!names.every((name) => SHELL_NAME.test(name) && !SHELL_OWN.has(name))) return null;
@@ -228,7 +229,7 @@ export class StepLauncher {
     return new StepLauncher(helper, server, socketPath);
   }
 
-  launch(command: StepCommand, onOutput: (chunk: Buffer) => void): LaunchedStep {
+  launch(command: StepProcess, onOutput: (chunk: Buffer) => void): LaunchedStep {
     const fields = [command.cwd, command.shell, command.script, ...Object.entries(command.env).map(([k, v]) => `${k}=${v}`)];
     if (fields.some((f) => f.includes("\0"))) throw new Error("A step's script and environment cannot contain NUL characters.");
     const started = deferred<number>();
