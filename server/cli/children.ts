@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import readline from "node:readline";
+import { spawnAtPriority } from "@/server/config/cpu-priority";
 
-export type ChildSpec = { name: string; args: string[]; env: NodeJS.ProcessEnv };
+/** `nice`: the CPU priority it runs at (see server/config/cpu-priority.ts); the normal one when left out. */
+export type ChildSpec = { name: string; args: string[]; env: NodeJS.ProcessEnv; nice?: number };
 
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
@@ -19,7 +21,7 @@ export class Children {
   constructor(private onGiveUp: (name: string) => void) {}
 
   start(spec: ChildSpec): void {
-    const child = spawn(process.execPath, spec.args, { env: spec.env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const child = spawnAtPriority(spec.nice ?? 0, () => spawn(process.execPath, spec.args, { env: spec.env, stdio: ["ignore", "pipe", "pipe", "ipc"] }));
     this.running.set(spec.name, child);
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream }).on("line", (line) => console.log(`[${spec.name}] ${line}`));

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { connect } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { PRIORITY } from "@/server/config/cpu-priority";
 import { assertPortFree, PortInUseError } from "@/server/config/ports";
 import { deriveKey, loadSecretKey } from "@/server/config/secret-key";
 import { readSettings, SettingsError, type Settings } from "@/server/config/settings";
@@ -70,7 +71,8 @@ async function main() {
     } as NodeJS.ProcessEnv;
     const bundle = (name: string) => [path.join(root, ".slipway-build", `${name}.mjs`)];
     children.start({ name: "router", args: bundle("router"), env });
-    children.start({ name: "worker", args: bundle("worker"), env });
+    // Pipelines and deployments give way to traffic (see cpu-priority.ts).
+    children.start({ name: "worker", args: bundle("worker"), env, nice: PRIORITY.worker });
     children.start({ name: "web", args: bundle("web"), env });
 
     const healthy = await waitForHealth(settings.PORT);

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,8 @@ let dataDir: string;
 let ctx: TargetContext;
 let image: string;
 const config = { kind: "local" as const, command: [process.execPath, APP_SERVER], portEnv: "PORT", listenPort: 0 };
+/** The distinct nice values of a process's threads. */
+const threadPriorities = (pid: number) => [...new Set(readdirSync(`/proc/${pid}/task`).map((thread) => os.getPriority(Number(thread))))];
 const check = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz" } }).healthCheck;
 
 beforeAll(async () => {
@@ -72,18 +75,36 @@ describe("the local target", () => {
   });
 
   // Raising a priority back needs root: elsewhere instances boot at the normal one.
-  it.skipIf(process.getuid?.() !== 0)("boots an instance at a low CPU priority and gives it the normal one when it joins traffic", async () => {
+  it.skipIf(process.getuid?.() !== 0)("boots an instance at the lowest CPU priority and gives it the normal one when it joins traffic", async () => {
     const target = createLocalTarget(ctx, config);
     await target.prepare();
     const id = await target.startInstance({ version: "3.0.8", image, releaseId: "r8" }, {});
     const pid = await readPid(id);
     try {
-      expect(os.getPriority(pid)).toBe(10);
+      expect(threadPriorities(pid)).toEqual([19]);
       await probeUntilReady(target, id);
       await target.admit(id);
-      expect(os.getPriority(pid)).toBe(0);
+      // Node's own threads too, which it started while it booted.
+      expect(threadPriorities(pid)).toEqual([0]);
     } finally {
       await target.stopInstance(id, { drain: false });
+    }
+  });
+
+  it("stops an instance at the lowest CPU priority, so its shutdown never competes with those serving", async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), "slipway-stop-priority-"));
+    const report = path.join(folder, "nice-at-sigterm");
+    const target = createLocalTarget(ctx, { ...config, command: ["sh", "-c", `trap 'nice > ${report}; exit 0' TERM; while :; do sleep 0.05; done`] });
+    await target.prepare();
+    const id = await target.startInstance({ version: "3.0.7", image, releaseId: "r7" }, {});
+    try {
+      // Serving, at the normal priority.
+      await target.admit(id);
+      expect(threadPriorities(await readPid(id))).toEqual([0]);
+      await target.stopInstance(id, { drain: false });
+      expect((await readFile(report, "utf8")).trim()).toBe("19");
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 

@@ -1,10 +1,9 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
+import { PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
 import { freePort } from "@/server/config/ports";
 import type { LocalTargetConfig } from "@/server/schemas/target";
 import { extractBlob } from "@/server/services/artifacts";
@@ -66,7 +65,8 @@ class LocalTarget implements DeployTarget {
     const log = await open(path.join(this.dir, `${id}.log`), "a");
     try {
       const [program, ...args] = this.config.command;
-      const child = spawn(program, args, {
+      // Booting a Node app takes a core for a few hundred ms: the instances serving meanwhile go first.
+      const child = spawnAtPriority(PRIORITY.idle, () => spawn(program, args, {
         cwd,
         // Never the worker's own environment (it holds DATABASE_URL and the secret key). Next types make NODE_ENV mandatory in ProcessEnv, hence the cast.
         env: {
@@ -80,13 +80,12 @@ class LocalTarget implements DeployTarget {
         } as unknown as NodeJS.ProcessEnv,
         detached: true,
         stdio: ["ignore", log.fd, log.fd],
-      });
+      }));
       await new Promise<void>((resolve, reject) => {
         child.once("spawn", resolve);
         child.once("error", (error) => reject(new Error(`Could not start ${this.config.command.join(" ")}: ${error.message}`)));
       });
       child.unref();
-      bootPriority(child.pid!, BOOT_NICE);
       const record: InstanceRecord = { id, version: version.version, releaseId: version.releaseId, deploymentId: this.ctx.deploymentId, pid: child.pid!, port, cwd, startedAt: new Date().toISOString() };
       // Written whole under a temporary name first, so a reader never sees half a record.
       const file = path.join(this.dir, `${id}.json`);
@@ -108,7 +107,7 @@ class LocalTarget implements DeployTarget {
   async admit(instanceId: string): Promise<void> {
     const record = await this.record(instanceId);
     if (!record) return;
-    bootPriority(record.pid, 0);
+    setProcessPriority(record.pid, PRIORITY.normal);
     await this.router.admit(record.version, urlOf(record));
   }
 
@@ -153,6 +152,8 @@ class LocalTarget implements DeployTarget {
 
   /** SIGTERM to the process group, SIGKILL after the grace period; the record goes once the process has. */
   private async kill(record: InstanceRecord): Promise<void> {
+    // Shutting down (closing connections, exiting) must not slow the instances that serve.
+    setProcessPriority(record.pid, PRIORITY.idle);
     signalGroup(record.pid, "SIGTERM");
     const deadline = Date.now() + STOP_GRACE_MS;
     while (isAlive(record.pid) && Date.now() < deadline) await sleep(25);
@@ -195,31 +196,3 @@ class LocalTarget implements DeployTarget {
 }
 
 const urlOf = (record: InstanceRecord) => `http://127.0.0.1:${record.port}`;
-
-/** The nice value new instances boot with. */
-const BOOT_NICE = 10;
-
-/**
- * A new instance boots at a lower CPU priority and gets the normal one back
- * when it is admitted to traffic: on a small machine, starting a Node app
- * takes a core for a few hundred milliseconds, and the instances serving
- * meanwhile keep their latency. Every thread of the process is set (Linux
- * keeps a nice value per thread). Raising the priority back needs root (or
- * CAP_SYS_NICE), so without it instances boot as they always did.
- */
-function bootPriority(pid: number, nice: number) {
-  if (process.getuid?.() !== 0) return;
-  let threads: number[];
-  try {
-    threads = readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    threads = [pid];
-  }
-  for (const thread of threads) {
-    try {
-      os.setPriority(thread, nice);
-    } catch {
-      // The thread or the process is gone.
-    }
-  }
-}

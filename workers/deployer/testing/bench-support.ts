@@ -6,13 +6,15 @@ import readline from "node:readline";
 import { connect } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { canRaisePriority, PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
 import { freePort } from "@/server/config/ports";
 import { DeployWorld } from "./harness";
 
 /**
  * What the deployment benchmarks run on: their own PostgreSQL, the router as its own process
  * (as `npm start` runs it, so the worker's work never delays the requests it measures), a
- * deployer in this process, and a load generator process at a fixed rate.
+ * deployer in this process at the worker's CPU priority (as `npm start` runs the worker),
+ * and a load generator process at a fixed rate and the normal priority.
  */
 export async function startBenchWorld(): Promise<{ world: DeployWorld; stop: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "slipway-deploy-bench-"));
@@ -26,7 +28,10 @@ export async function startBenchWorld(): Promise<{ world: DeployWorld; stop: () 
   });
   const routerUrl = `http://127.0.0.1:${adminPort}`;
   const world = new DeployWorld({ db, url: pg.url, close: () => sql.end() });
+  const ownPriority = os.getPriority(0);
   const stop = async () => {
+    // Benchmarks that run after this one in the process get its priority back.
+    if (canRaisePriority()) setProcessPriority(process.pid, ownPriority);
     await world.stop().catch(() => undefined);
     await stopChild(router);
     await sql.end();
@@ -35,6 +40,8 @@ export async function startBenchWorld(): Promise<{ world: DeployWorld; stop: () 
   };
   try {
     await waitFor(async () => (await fetch(`${routerUrl}/healthz`).catch(() => null))?.ok === true, "the router to start", 30_000);
+    // Only where instances get the normal priority back when admitted, as in `npm start`.
+    if (canRaisePriority()) setProcessPriority(process.pid, PRIORITY.worker);
     await world.start({ routerUrl });
   } catch (error) {
     // Nothing this started may outlive a failed start: the router and PostgreSQL are processes of their own.
@@ -48,7 +55,9 @@ export type Sample = { at: number; ms: number; status: number };
 
 /** A fixed-rate load through the router from its own process; `stop` returns one sample per request. */
 export function startLoad(url: string, requestsPerSecond: number): { samples: Sample[]; stop: () => Promise<Sample[]> } {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, "load-peer.mjs"), url, String(requestsPerSecond), "128"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawnAtPriority(PRIORITY.normal, () =>
+    spawn(process.execPath, [path.join(import.meta.dirname, "load-peer.mjs"), url, String(requestsPerSecond), "128"], { stdio: ["ignore", "pipe", "inherit"] }),
+  );
   const samples: Sample[] = [];
   readline.createInterface({ input: child.stdout! }).on("line", (line) => {
     const [at, ms, status] = line.split(" ").map(Number);
