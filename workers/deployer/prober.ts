@@ -106,14 +106,19 @@ export class Prober {
       const before = this.tally(id);
       let next = recordProbe(before, probePassed(result.status, this.check), this.check);
       if (next.ready && !before.ready) {
+        // A failed warm-up request is a failed probe: the instance is not ready after all.
+        const failedWarmUp = await this.target.warmUp?.(id, this.check, signal);
+        if (signal.aborted) return;
         // It takes traffic only once the router knows it; until then it is not ready.
-        next = await this.target.admit(id).then(
-          () => next,
-          (error: Error) => {
-            this.onError(`Could not add ${id} to the router: ${error.message}`);
-            return before;
-          },
-        );
+        next = failedWarmUp
+          ? recordProbe(before, false, this.check)
+          : await this.target.admit(id).then(
+              () => next,
+              (error: Error) => {
+                this.onError(`Could not add ${id} to the router: ${error.message}`);
+                return before;
+              },
+            );
       }
       this.tallies.set(id, next);
       if (healthOf(before, this.check) !== healthOf(next, this.check)) {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
 import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
 import type { DockerTargetConfig } from "@/server/schemas/target";
-import { httpProbe, waitReadyByProbing } from "./probe";
+import { httpProbe, waitReadyByProbing, warmUpByProbing } from "./probe";
 import { RouterTraffic } from "./router-backed";
 import type { DeployTarget, ReleaseRef, TargetContext } from "./types";
 
@@ -94,6 +94,12 @@ class DockerTarget implements DeployTarget {
     const url = await this.urlOf(instanceId);
     if (!url) return { status: null, refused: false, error: "the container publishes no port" };
     return httpProbe(url, check, signal);
+  }
+
+  async warmUp(instanceId: string, check: HealthCheck, signal?: AbortSignal) {
+    const url = await this.urlOf(instanceId);
+    if (!url) return { status: null, refused: false, error: "the container publishes no port" };
+    return warmUpByProbing(url, check, signal);
   }
 
   async admit(instanceId: string): Promise<void> {

@@ -33,6 +33,11 @@ export interface DeployTarget extends Target {
   startInstance(version: ReleaseRef, env: Record<string, string>): Promise<string>;
   /** One probe of the instance's health path. */
   probe(instanceId: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult>;
+  /**
+   * Just before `admit`: warm-up requests to a target the router sends traffic to (see
+   * WARM_UP_REQUESTS); the first failed one, or null. Left out where the platform routes.
+   */
+  warmUp?(instanceId: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult | null>;
   /** The instance passed its readiness check: it may get requests now. Idempotent. */
   admit(instanceId: string): Promise<void>;
   /** Where a preview check reaches the instance directly, bypassing the router; null when it cannot. */
