@@ -43,6 +43,10 @@ afterAll(async () => {
 });
 
 /** The instance's process, from the record the target keeps on disk. */
+async function readRecordField(id: string, field: string): Promise<string> {
+  return (JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as Record<string, string>)[field];
+}
+
 async function readPid(id: string): Promise<number> {
   const record = JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as { pid: number };
   return record.pid;
@@ -132,6 +136,24 @@ describe("the local target", () => {
     expect(await target.probe(id, check)).toMatchObject({ status: null, refused: true });
     await target.teardown();
     expect(await target.listInstances()).toEqual([]);
+  });
+
+  it("boots instances one after another: each starts once the one before listens", async () => {
+    const slowApp = await mkdtemp(path.join(os.tmpdir(), "slipway-app-"));
+    await writeFile(path.join(slowApp, "app.json"), JSON.stringify({ version: "3.2.0", healthy: true, startDelayMs: 400 }));
+    const slowImage = `artifact:${(await packToBlob(dataDir, slowApp, ["."], { wording: {}, maxBytes: 1e6, tooLarge: () => new Error("big") }))!.digest}`;
+    await rm(slowApp, { recursive: true, force: true });
+    const target = createLocalTarget(ctx, config);
+    await target.prepare();
+    const ids = await Promise.all([1, 2, 3].map(() => target.startInstance({ version: "3.2.0", image: slowImage, releaseId: "r" }, {})));
+    try {
+      const started = await Promise.all(ids.map(async (id) => Date.parse(await readRecordField(id, "startedAt"))));
+      // Each app listens 400 ms after it starts, so the next cannot start sooner.
+      expect(started[1] - started[0]).toBeGreaterThanOrEqual(400);
+      expect(started[2] - started[1]).toBeGreaterThanOrEqual(400);
+    } finally {
+      await Promise.all(ids.map((id) => target.stopInstance(id, { drain: false })));
+    }
   });
 
   it("says which command could not start", async () => {

@@ -1,13 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import path from "node:path";
 import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
 import { PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
 import { freePort } from "@/server/config/ports";
 import type { LocalTargetConfig } from "@/server/schemas/target";
 import { extractBlob } from "@/server/services/artifacts";
-import { httpProbe, sleep, waitReadyByProbing } from "./probe";
+import { httpProbe, sleep, waitReadyByProbing, warmUpByProbing } from "./probe";
 import { RouterTraffic } from "./router-backed";
 import { isAlive } from "@/server/config/pid";
 import { localTargetsDir, signalGroup, type InstanceRecord } from "./local-processes";
@@ -33,6 +34,8 @@ class LocalTarget implements DeployTarget {
   private readonly router: RouterTraffic;
   private readonly stopping = new Set<string>();
   private readonly known = new Map<string, InstanceRecord>();
+  /** Settles once the instance started last listens (see BOOT_STAGGER_MAX_MS). */
+  private lastBoot: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: TargetContext,
@@ -58,6 +61,22 @@ class LocalTarget implements DeployTarget {
   }
 
   async startInstance(version: ReleaseRef, env: Record<string, string>): Promise<string> {
+    const before = this.lastBoot;
+    let booted!: () => void;
+    this.lastBoot = new Promise<void>((resolve) => (booted = resolve));
+    await before;
+    let record: InstanceRecord;
+    try {
+      record = await this.launch(version, env);
+    } catch (error) {
+      booted();
+      throw error;
+    }
+    void untilListening(record, BOOT_STAGGER_MAX_MS).then(booted);
+    return record.id;
+  }
+
+  private async launch(version: ReleaseRef, env: Record<string, string>): Promise<InstanceRecord> {
     const cwd = await this.releaseDir(version.image);
     const port = await freePort();
     const id = `${version.version.replace(/[^A-Za-z0-9.-]/g, "-")}-${randomBytes(4).toString("hex")}`;
@@ -92,7 +111,7 @@ class LocalTarget implements DeployTarget {
       await writeFile(`${file}.tmp`, JSON.stringify(record));
       await rename(`${file}.tmp`, file);
       this.known.set(id, record);
-      return id;
+      return record;
     } finally {
       await log.close();
     }
@@ -102,6 +121,13 @@ class LocalTarget implements DeployTarget {
     const record = await this.record(instanceId);
     if (!record) return { status: null, refused: false, error: "the instance is gone" };
     return httpProbe(urlOf(record), check, signal);
+  }
+
+  /** Still at the boot priority: the app's first requests are compiled in the gaps between the others'. */
+  async warmUp(instanceId: string, check: HealthCheck, signal?: AbortSignal) {
+    const record = await this.record(instanceId);
+    if (!record) return { status: null, refused: false, error: "the instance is gone" };
+    return warmUpByProbing(urlOf(record), check, signal);
   }
 
   async admit(instanceId: string): Promise<void> {
@@ -196,3 +222,24 @@ class LocalTarget implements DeployTarget {
 }
 
 const urlOf = (record: InstanceRecord) => `http://127.0.0.1:${record.port}`;
+
+/**
+ * Instances boot one after another, each once the one before listens (or has exited), but
+ * never waiting longer than this for it. Three Node apps booting at once raised the p99 of
+ * an app serving beside them from about 2.5 ms to 8-11 ms on two cores, even at nice 19;
+ * the same three 300 ms apart left it unchanged.
+ */
+const BOOT_STAGGER_MAX_MS = 2_000;
+
+async function untilListening(record: InstanceRecord, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline && isAlive(record.pid)) {
+    const listening = await new Promise<boolean>((resolve) => {
+      const socket = connect(record.port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => (socket.destroy(), resolve(false)));
+    });
+    if (listening) return;
+    await sleep(20);
+  }
+}
