@@ -20,8 +20,8 @@ import type { Figure } from "./figure";
  * release exists already) to its end; "steady" is the load in the quiet spells between.
  */
 const RATE = 600;
-/** Deployments per strategy, and the quiet load before each: together about 5,000 steady requests, and 2,500 to 12,000 during deployments. */
-const ROUNDS = 3;
+/** Deployments per strategy, and the quiet load before each: together about 10,000 steady requests, and 4,500 to 20,000 during deployments. */
+const ROUNDS = 5;
 const QUIET_MS = 4_000;
 const check = { path: "/healthz", intervalSeconds: 1, failureThreshold: 2 };
 
