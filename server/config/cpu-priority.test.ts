@@ -2,9 +2,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import os from "node:os";
 import { describe, expect, it } from "vitest";
+import { threadPriorities } from "@/server/testing/thread-priorities";
 import { canRaisePriority, PRIORITY, setProcessPriority, spawnAtPriority } from "./cpu-priority";
-
-const threadPriorities = (pid: number) => [...new Set(readdirSync(`/proc/${pid}/task`).map((thread) => os.getPriority(Number(thread))))];
 
 describe("CPU priorities", () => {
   it("starts a process at the asked priority where it can be raised back, and leaves the caller's own as it was", () => {

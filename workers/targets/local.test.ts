@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,9 +8,10 @@ import { deploymentSpecSchema } from "@/server/deploy";
 import { freePort } from "@/server/config/ports";
 import { packToBlob } from "@/server/services/artifacts";
 import { createProjectAs, createUser } from "@/server/testing/fixtures";
+import { threadPriorities } from "@/server/testing/thread-priorities";
 import { APP_SERVER } from "@/workers/deployer/testing/harness";
 import { createLocalTarget } from "./local";
-import { localTargetsDir } from "./local-processes";
+import { localTargetsDir, type InstanceRecord } from "./local-processes";
 import type { DeployTarget, TargetContext } from "./types";
 
 /** The local target: child processes of a command in the release's unpacked artifact, recorded on disk. */
@@ -20,8 +20,6 @@ let dataDir: string;
 let ctx: TargetContext;
 let image: string;
 const config = { kind: "local" as const, command: [process.execPath, APP_SERVER], portEnv: "PORT", listenPort: 0 };
-/** The distinct nice values of a process's threads. */
-const threadPriorities = (pid: number) => [...new Set(readdirSync(`/proc/${pid}/task`).map((thread) => os.getPriority(Number(thread))))];
 const check = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz" } }).healthCheck;
 
 beforeAll(async () => {
@@ -42,14 +40,9 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The instance's process, from the record the target keeps on disk. */
-async function readRecordField(id: string, field: string): Promise<string> {
-  return (JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as Record<string, string>)[field];
-}
-
-async function readPid(id: string): Promise<number> {
-  const record = JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as { pid: number };
-  return record.pid;
+/** The record the target keeps on disk for an instance. */
+async function readRecord(id: string): Promise<InstanceRecord> {
+  return JSON.parse(await readFile(path.join(localTargetsDir(dataDir), ctx.environmentId, `${id}.json`), "utf8")) as InstanceRecord;
 }
 
 async function probeUntilReady(target: DeployTarget, id: string) {
@@ -83,7 +76,7 @@ describe("the local target", () => {
     const target = createLocalTarget(ctx, config);
     await target.prepare();
     const id = await target.startInstance({ version: "3.0.8", image, releaseId: "r8" }, {});
-    const pid = await readPid(id);
+    const pid = (await readRecord(id)).pid;
     try {
       expect(threadPriorities(pid)).toEqual([19]);
       await probeUntilReady(target, id);
@@ -104,7 +97,7 @@ describe("the local target", () => {
     try {
       // Serving, at the normal priority.
       await target.admit(id);
-      expect(threadPriorities(await readPid(id))).toEqual([0]);
+      expect(threadPriorities((await readRecord(id)).pid)).toEqual([0]);
       await target.stopInstance(id, { drain: false });
       expect((await readFile(report, "utf8")).trim()).toBe("19");
     } finally {
@@ -147,7 +140,7 @@ describe("the local target", () => {
     await target.prepare();
     const ids = await Promise.all([1, 2, 3].map(() => target.startInstance({ version: "3.2.0", image: slowImage, releaseId: "r" }, {})));
     try {
-      const started = await Promise.all(ids.map(async (id) => Date.parse(await readRecordField(id, "startedAt"))));
+      const started = await Promise.all(ids.map(async (id) => Date.parse((await readRecord(id)).startedAt)));
       // Each app listens 400 ms after it starts, so the next cannot start sooner.
       expect(started[1] - started[0]).toBeGreaterThanOrEqual(400);
       expect(started[2] - started[1]).toBeGreaterThanOrEqual(400);
