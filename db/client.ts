@@ -8,7 +8,33 @@ export type Tx = DbTransaction | Database;
 
 export function connect(url: string, max = 10): { db: Database; sql: postgres.Sql } {
   const sql = postgres(url, { max, onnotice: () => undefined });
-  return { db: drizzle(sql, { schema }), sql };
+  return { db: drizzle(preparingEveryQuery(sql), { schema }), sql };
+}
+
+/**
+ * drizzle sends its queries through postgres.js's `unsafe`, which leaves them unprepared:
+ * each one with parameters then takes two round trips (describe, then execute) and is
+ * parsed and planned anew. Prepared, a query seen before on a connection takes one round
+ * trip. postgres.js names and caches the statements per connection, keyed by their text,
+ * and prepares again when a migration changes a table under one.
+ */
+export function preparingEveryQuery<T extends postgres.Sql | postgres.TransactionSql>(client: T): T {
+  type Unsafe = (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => unknown;
+  type Scoped = (...args: unknown[]) => unknown;
+  return new Proxy(client, {
+    get(target, key) {
+      const value = Reflect.get(target, key);
+      if (key === "unsafe") return (query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => (value as Unsafe)(query, params, { ...options, prepare: true });
+      // A transaction's (or savepoint's) own handle runs its queries: it is wrapped the same way.
+      if (key === "begin" || key === "savepoint") {
+        return (...args: unknown[]) => {
+          const body = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          return (value as Scoped)(...args, (tx: postgres.TransactionSql) => body(preparingEveryQuery(tx)));
+        };
+      }
+      return value;
+    },
+  });
 }
 
 const globalForDb = globalThis as unknown as { slipwayDb?: { db: Database; sql: postgres.Sql } };

@@ -1,6 +1,7 @@
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "@/db/schema";
+import { preparingEveryQuery } from "@/db/client";
 import { readRouteTable, type RouteTable } from "@/server/services/routing";
 import { rerunning } from "../rerun";
 
@@ -34,7 +35,7 @@ export interface DatabaseSource {
  */
 export function watchDatabaseRoutes(options: DatabaseSourceOptions): DatabaseSource {
   const sql = postgres(options.databaseUrl, { max: 1, connect_timeout: 5, idle_timeout: 60, onnotice: () => undefined });
-  const db = drizzle(sql, { schema });
+  const db = drizzle(preparingEveryQuery(sql), { schema });
   let stopped = false;
   let listening = false;
   // `onnotify` is what postgres.js's own `listen` uses under the hood; its types leave it out.
