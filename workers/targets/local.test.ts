@@ -118,6 +118,8 @@ describe("the local target", () => {
     expect(await afterRestart.listInstances()).toEqual([{ id, version: "3.1.0", status: "running" }]);
     await afterRestart.stopInstance(id, { drain: true });
     expect(await afterRestart.listInstances()).toEqual([]);
+    // The first worker, which read the record before, no longer lists it either.
+    expect(await target.listInstances()).toEqual([]);
     await afterRestart.stopInstance(id, { drain: true });
   });
 

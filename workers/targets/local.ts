@@ -188,14 +188,14 @@ class LocalTarget implements DeployTarget {
     this.known.delete(record.id);
   }
 
+  /** Every pass lists the instances: a record is written once, whole, and only ever removed, so each file is read once. */
   private async records(): Promise<InstanceRecord[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    const records = await Promise.all(
-      names.filter((n) => n.endsWith(".json")).map((n) => readFile(path.join(this.dir, n), "utf8").then((text) => JSON.parse(text) as InstanceRecord, () => null)),
-    );
-    const found = records.filter((r): r is InstanceRecord => r !== null);
-    for (const record of found) this.known.set(record.id, record);
-    return found.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const ids = new Set(names.filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -".json".length)));
+    const unread = [...ids].filter((id) => !this.known.has(id));
+    const read = await Promise.all(unread.map((id) => readFile(path.join(this.dir, `${id}.json`), "utf8").then((text) => JSON.parse(text) as InstanceRecord, () => null)));
+    for (const record of read) if (record) this.known.set(record.id, record);
+    return [...this.known.values()].filter((record) => ids.has(record.id)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
   private async record(id: string): Promise<InstanceRecord | null> {
