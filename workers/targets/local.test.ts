@@ -151,6 +151,27 @@ describe("the local target", () => {
     }
   });
 
+  it("stops instances one after another: each gets its SIGTERM once the one before has exited", async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), "slipway-stop-order-"));
+    // Each takes 300 ms to exit after its SIGTERM and notes when it got it and when it left.
+    const app = `trap 'date +%s%N > ${folder}/$$.term; sleep 0.3; date +%s%N > ${folder}/$$.exit; exit 0' TERM; while :; do sleep 0.05; done`;
+    const target = createLocalTarget(ctx, { ...config, command: ["sh", "-c", app] });
+    await target.prepare();
+    const ids = await Promise.all([1, 2, 3].map(() => target.startInstance({ version: "3.2.1", image, releaseId: "r" }, {})));
+    try {
+      const pids = await Promise.all(ids.map(async (id) => (await readRecord(id)).pid));
+      await Promise.all(ids.map((id) => target.stopInstance(id, { drain: false })));
+      const at = async (pid: number, what: string) => Number(await readFile(path.join(folder, `${pid}.${what}`), "utf8")) / 1e6;
+      const times = await Promise.all(pids.map(async (pid) => ({ term: await at(pid, "term"), exit: await at(pid, "exit") })));
+      times.sort((a, b) => a.term - b.term);
+      expect(times[1].term).toBeGreaterThanOrEqual(times[0].exit);
+      expect(times[2].term).toBeGreaterThanOrEqual(times[1].exit);
+      expect(await target.listInstances()).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it("says which command could not start", async () => {
     const target = createLocalTarget(ctx, { ...config, command: ["/nonexistent/server"] });
     await expect(target.startInstance({ version: "3.1.2", image, releaseId: "r" }, {})).rejects.toThrow("Could not start /nonexistent/server: spawn /nonexistent/server ENOENT");
