@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DeploymentSpecInput } from "@/server/deploy";
+import { deploymentSpecSchema, type DeploymentSpecInput } from "@/server/deploy";
 import { asc, eq } from "drizzle-orm";
 import { deploymentEvents, type Release } from "@/db/schema";
 import { requestDeployment } from "@/server/services/deployments";
@@ -38,9 +38,19 @@ async function serving(world: DeployWorld, strategy: DeploymentSpecInput): Promi
 }
 
 /**
+ * A deployment is done once its old instances are on their way out; they finish stopping
+ * after it. Their exits load the machine too, so "during" lasts until only the new
+ * instances' records are left.
+ */
+async function untilOnlyNewInstances(world: DeployWorld, environmentId: string, replicas: number): Promise<void> {
+  const folder = path.join(world.dataDir, "targets", "local", environmentId);
+  await waitFor(async () => (await readdir(folder)).filter((f) => f.endsWith(".json")).length <= replicas, "the old instances to exit", 30_000, 50);
+}
+
+/**
  * Deploys ROUNDS new releases one after another with `strategy` under load: failed requests
- * over the whole run, and the p99 of the requests made while a deployment ran against the
- * p99 of those made in the quiet spells between them. One deployment of a few seconds gives
+ * over the whole run, and the p99 of the requests made while a deployment ran (until its old
+ * instances have exited) against the p99 of those made in the quiet spells between them. One deployment of a few seconds gives
  * under 2,000 requests, whose p99 is their 20th slowest: one hiccup of this 2-core machine
  * decides it. The quiet spells alternate with the deployments so both see the same machine.
  */
@@ -58,6 +68,7 @@ async function underLoad(world: DeployWorld, name: string, strategy: DeploymentS
       const id = await env.deploy(release.id);
       const done = await awaitDeploymentEnd(world.db, id, 120_000);
       if (done.phase !== "succeeded") throw new Error(`${name}: the deployment of ${release.version} ended ${done.phase}: ${done.reason}`);
+      await untilOnlyNewInstances(world, env.environmentId, deploymentSpecSchema.parse(strategy).replicas);
       deployments.push({ id, start, end: Date.now() });
     }
     await sleep(1_000);
