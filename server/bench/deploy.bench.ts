@@ -50,9 +50,10 @@ async function untilOnlyNewInstances(world: DeployWorld, environmentId: string, 
 /**
  * Deploys ROUNDS new releases one after another with `strategy` under load: failed requests
  * over the whole run, and the p99 of the requests made while a deployment ran (until its old
- * instances have exited) against the p99 of those made in the quiet spells between them. One deployment of a few seconds gives
- * under 2,000 requests, whose p99 is their 20th slowest: one hiccup of this 2-core machine
- * decides it. The quiet spells alternate with the deployments so both see the same machine.
+ * instances have exited) against the p99 of those made in the quiet spells between them.
+ * One deployment of a few seconds gives under 2,000 requests, whose p99 is their 20th
+ * slowest: one hiccup of this 2-core machine decides it. The quiet spells alternate with
+ * the deployments so both see the same machine.
  */
 async function underLoad(world: DeployWorld, name: string, strategy: DeploymentSpecInput): Promise<Figure[]> {
   const env = await serving(world, strategy);
