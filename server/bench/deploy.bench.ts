@@ -7,6 +7,7 @@ import { deploymentEvents, type Release } from "@/db/schema";
 import { requestDeployment } from "@/server/services/deployments";
 import { actorFor } from "@/server/testing/fixtures";
 import { readRouterTraffic } from "@/workers/router/client";
+import { localTargetsDir } from "@/workers/targets/local-processes";
 import { percentile, startBenchWorld, startLoad, waitFor, type Sample } from "@/workers/deployer/testing/bench-support";
 import { awaitDeploymentEnd, waitForDeployment, type AppBehaviour, type DeployWorld } from "@/workers/deployer/testing/harness";
 import type { Figure } from "./figure";
@@ -43,7 +44,7 @@ async function serving(world: DeployWorld, strategy: DeploymentSpecInput): Promi
  * instances' records are left.
  */
 async function untilOnlyNewInstances(world: DeployWorld, environmentId: string, replicas: number): Promise<void> {
-  const folder = path.join(world.dataDir, "targets", "local", environmentId);
+  const folder = path.join(localTargetsDir(world.dataDir), environmentId);
   await waitFor(async () => (await readdir(folder)).filter((f) => f.endsWith(".json")).length <= replicas, "the old instances to exit", 30_000, 50);
 }
 
@@ -189,7 +190,7 @@ export async function benchCanaryFirstErrorToStable(): Promise<Figure[]> {
 /** Where the local target unpacked the release's artifact (shared by its instances). */
 async function releaseFolder(world: DeployWorld, version: string, projectId: string): Promise<string> {
   const release = await world.db.query.releases.findFirst({ where: (r, { and, eq }) => and(eq(r.projectId, projectId), eq(r.version, version)) });
-  return path.join(world.dataDir, "targets", "local", "releases", release!.artifactDigest!.replace(/[^0-9a-z]/gi, "_"));
+  return path.join(localTargetsDir(world.dataDir), "releases", release!.artifactDigest!.replace(/[^0-9a-z]/gi, "_"));
 }
 
 function sameSplit(a: Record<string, number>, b: Record<string, number>): boolean {

@@ -34,10 +34,10 @@ class LocalTarget implements DeployTarget {
   private readonly router: RouterTraffic;
   private readonly stopping = new Set<string>();
   private readonly known = new Map<string, InstanceRecord>();
-  /** Settles once the instance started last listens (see BOOT_STAGGER_MAX_MS). */
-  private lastBoot: Promise<void> = Promise.resolve();
-  /** Settles once the instance stopped last has exited (see STOP_STAGGER_MAX_MS). */
-  private lastStop: Promise<void> = Promise.resolve();
+  /** A boot's turn ends once its instance listens (see BOOT_STAGGER_MAX_MS). */
+  private readonly boots = new Turns();
+  /** A stop's turn ends once its instance has exited (see STOP_STAGGER_MAX_MS). */
+  private readonly stops = new Turns();
 
   constructor(
     private readonly ctx: TargetContext,
@@ -63,10 +63,7 @@ class LocalTarget implements DeployTarget {
   }
 
   async startInstance(version: ReleaseRef, env: Record<string, string>): Promise<string> {
-    const before = this.lastBoot;
-    let booted!: () => void;
-    this.lastBoot = new Promise<void>((resolve) => (booted = resolve));
-    await before;
+    const booted = await this.boots.take(BOOT_STAGGER_MAX_MS);
     let record: InstanceRecord;
     try {
       record = await this.launch(version, env);
@@ -183,12 +180,7 @@ class LocalTarget implements DeployTarget {
    * process has. Instances stop one after another, as they boot (see STOP_STAGGER_MAX_MS).
    */
   private async kill(record: InstanceRecord): Promise<void> {
-    const before = this.lastStop;
-    let exited!: () => void;
-    this.lastStop = new Promise<void>((resolve) => (exited = resolve));
-    const waiting = new AbortController();
-    await Promise.race([before, sleep(STOP_STAGGER_MAX_MS, waiting.signal)]);
-    waiting.abort();
+    const exited = await this.stops.take(STOP_STAGGER_MAX_MS);
     try {
       // Shutting down (closing connections, exiting) must not slow the instances that serve.
       setProcessPriority(record.pid, PRIORITY.idle);
@@ -253,6 +245,22 @@ const BOOT_STAGGER_MAX_MS = 2_000;
  * p99) in the 1.5 s after; one after another, about 2.
  */
 const STOP_STAGGER_MAX_MS = 1_000;
+
+/** One at a time, in the order asked: each turn starts once the one before ends, or after `maxWaitMs` at most. */
+class Turns {
+  private last: Promise<void> = Promise.resolve();
+
+  /** Waits for this turn; the function it returns ends it. */
+  async take(maxWaitMs: number): Promise<() => void> {
+    const before = this.last;
+    let end!: () => void;
+    this.last = new Promise<void>((resolve) => (end = resolve));
+    const waiting = new AbortController();
+    await Promise.race([before, sleep(maxWaitMs, waiting.signal)]);
+    waiting.abort();
+    return end;
+  }
+}
 
 async function untilListening(record: InstanceRecord, maxMs: number): Promise<void> {
   const deadline = Date.now() + maxMs;
