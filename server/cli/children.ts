@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import readline from "node:readline";
-import { spawnAtPriority } from "@/server/config/cpu-priority";
+import { PRIORITY, spawnAtPriority, type Priority } from "@/server/config/cpu-priority";
 
-/** `nice`: the CPU priority it runs at (see server/config/cpu-priority.ts); the normal one when left out. */
-export type ChildSpec = { name: string; args: string[]; env: NodeJS.ProcessEnv; nice?: number };
+/** `priority`: the CPU priority it runs at (see server/config/cpu-priority.ts); the normal one when left out. */
+export type ChildSpec = { name: string; args: string[]; env: NodeJS.ProcessEnv; priority?: Priority };
 
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 60_000;
@@ -21,7 +21,7 @@ export class Children {
   constructor(private onGiveUp: (name: string) => void) {}
 
   start(spec: ChildSpec): void {
-    const child = spawnAtPriority(spec.nice ?? 0, () => spawn(process.execPath, spec.args, { env: spec.env, stdio: ["ignore", "pipe", "pipe", "ipc"] }));
+    const child = spawnAtPriority(spec.priority ?? PRIORITY.normal, process.execPath, spec.args, { env: spec.env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
     this.running.set(spec.name, child);
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream }).on("line", (line) => console.log(`[${spec.name}] ${line}`));

@@ -72,7 +72,7 @@ async function main() {
     const bundle = (name: string) => [path.join(root, ".slipway-build", `${name}.mjs`)];
     children.start({ name: "router", args: bundle("router"), env });
     // Pipelines and deployments give way to traffic (see cpu-priority.ts).
-    children.start({ name: "worker", args: bundle("worker"), env, nice: PRIORITY.worker });
+    children.start({ name: "worker", args: bundle("worker"), env, priority: PRIORITY.worker });
     children.start({ name: "web", args: bundle("web"), env });
 
     const healthy = await waitForHealth(settings.PORT);

@@ -8,7 +8,8 @@ import { deploymentSpecSchema } from "@/server/deploy";
 import { freePort } from "@/server/config/ports";
 import { packToBlob } from "@/server/services/artifacts";
 import { createProjectAs, createUser } from "@/server/testing/fixtures";
-import { threadPriorities } from "@/server/testing/thread-priorities";
+import { threadPolicies, threadPriorities } from "@/server/testing/thread-priorities";
+import { findExecutable } from "@/server/config/cpu-priority";
 import { APP_SERVER } from "@/workers/deployer/testing/harness";
 import { createLocalTarget } from "./local";
 import { localTargetsDir, type InstanceRecord } from "./local-processes";
@@ -79,10 +80,12 @@ describe("the local target", () => {
     const pid = (await readRecord(id)).pid;
     try {
       expect(threadPriorities(pid)).toEqual([19]);
+      if (findExecutable("chrt")) expect(threadPolicies(pid)).toEqual(["idle"]);
       await probeUntilReady(target, id);
       await target.admit(id);
       // Node's own threads too, which it started while it booted.
       expect(threadPriorities(pid)).toEqual([0]);
+      if (findExecutable("chrt")) expect(threadPolicies(pid)).toEqual(["normal"]);
     } finally {
       await target.stopInstance(id, { drain: false });
     }
@@ -91,7 +94,7 @@ describe("the local target", () => {
   it("stops an instance at the lowest CPU priority, so its shutdown never competes with those serving", async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), "slipway-stop-priority-"));
     const report = path.join(folder, "nice-at-sigterm");
-    const target = createLocalTarget(ctx, { ...config, command: ["sh", "-c", `trap 'nice > ${report}; exit 0' TERM; while :; do sleep 0.05; done`] });
+    const target = createLocalTarget(ctx, { ...config, command: ["sh", "-c", `trap 'nice > ${report}; chrt -p $$ >> ${report}; exit 0' TERM; while :; do sleep 0.05; done`] });
     await target.prepare();
     const id = await target.startInstance({ version: "3.0.7", image, releaseId: "r7" }, {});
     try {
@@ -99,7 +102,9 @@ describe("the local target", () => {
       await target.admit(id);
       expect(threadPriorities((await readRecord(id)).pid)).toEqual([0]);
       await target.stopInstance(id, { drain: false });
-      expect((await readFile(report, "utf8")).trim()).toBe("19");
+      const [nice, policy] = (await readFile(report, "utf8")).split("\n");
+      expect(nice).toBe("19");
+      if (findExecutable("chrt")) expect(policy).toContain("SCHED_IDLE");
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -174,6 +179,6 @@ describe("the local target", () => {
 
   it("says which command could not start", async () => {
     const target = createLocalTarget(ctx, { ...config, command: ["/nonexistent/server"] });
-    await expect(target.startInstance({ version: "3.1.2", image, releaseId: "r" }, {})).rejects.toThrow("Could not start /nonexistent/server: spawn /nonexistent/server ENOENT");
+    await expect(target.startInstance({ version: "3.1.2", image, releaseId: "r" }, {})).rejects.toThrow("Could not start /nonexistent/server: /nonexistent/server is not an executable file");
   });
 });

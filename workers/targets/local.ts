@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
 import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
-import { PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
+import { findExecutable, PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
 import { freePort } from "@/server/config/ports";
 import type { LocalTargetConfig } from "@/server/schemas/target";
 import { extractBlob } from "@/server/services/artifacts";
@@ -83,22 +82,26 @@ class LocalTarget implements DeployTarget {
     const log = await open(path.join(this.dir, `${id}.log`), "a");
     try {
       const [program, ...args] = this.config.command;
+      const childEnv = {
+        PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+        LANG: process.env.LANG ?? "C.UTF-8",
+        HOME: cwd,
+        ...env,
+        [this.config.portEnv]: String(port),
+        SLIPWAY_VERSION: version.version,
+        SLIPWAY_RELEASE_ID: version.releaseId,
+      };
+      if (!findExecutable(program, childEnv.PATH, cwd)) {
+        throw new Error(`Could not start ${this.config.command.join(" ")}: ${program.includes("/") ? `${program} is not an executable file` : `no program ${program} on PATH (${childEnv.PATH})`}`);
+      }
       // Booting a Node app takes a core for a few hundred ms: the instances serving meanwhile go first.
-      const child = spawnAtPriority(PRIORITY.idle, () => spawn(program, args, {
+      const child = spawnAtPriority(PRIORITY.idle, program, args, {
         cwd,
         // Never the worker's own environment (it holds DATABASE_URL and the secret key). Next types make NODE_ENV mandatory in ProcessEnv, hence the cast.
-        env: {
-          PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-          LANG: process.env.LANG ?? "C.UTF-8",
-          HOME: cwd,
-          ...env,
-          [this.config.portEnv]: String(port),
-          SLIPWAY_VERSION: version.version,
-          SLIPWAY_RELEASE_ID: version.releaseId,
-        } as unknown as NodeJS.ProcessEnv,
+        env: childEnv as unknown as NodeJS.ProcessEnv,
         detached: true,
         stdio: ["ignore", log.fd, log.fd],
-      }));
+      });
       await new Promise<void>((resolve, reject) => {
         child.once("spawn", resolve);
         child.once("error", (error) => reject(new Error(`Could not start ${this.config.command.join(" ")}: ${error.message}`)));
@@ -132,7 +135,7 @@ class LocalTarget implements DeployTarget {
   async admit(instanceId: string): Promise<void> {
     const record = await this.record(instanceId);
     if (!record) return;
-    setProcessPriority(record.pid, PRIORITY.normal);
+    await setProcessPriority(record.pid, PRIORITY.normal);
     await this.router.admit(record.version, urlOf(record));
   }
 
@@ -183,7 +186,7 @@ class LocalTarget implements DeployTarget {
     const exited = await this.stops.take(STOP_STAGGER_MAX_MS);
     try {
       // Shutting down (closing connections, exiting) must not slow the instances that serve.
-      setProcessPriority(record.pid, PRIORITY.idle);
+      await setProcessPriority(record.pid, PRIORITY.idle);
       signalGroup(record.pid, "SIGTERM");
       const deadline = Date.now() + STOP_GRACE_MS;
       while (isAlive(record.pid) && Date.now() < deadline) await sleep(25);

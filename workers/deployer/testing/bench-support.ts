@@ -28,10 +28,10 @@ export async function startBenchWorld(): Promise<{ world: DeployWorld; stop: () 
   });
   const routerUrl = `http://127.0.0.1:${adminPort}`;
   const world = new DeployWorld({ db, url: pg.url, close: () => sql.end() });
-  const ownPriority = os.getPriority(0);
+  const ownPriority = { nice: os.getPriority(0), policy: "normal" } as const;
   const stop = async () => {
     // Benchmarks that run after this one in the process get its priority back.
-    if (canRaisePriority()) setProcessPriority(process.pid, ownPriority);
+    if (canRaisePriority()) await setProcessPriority(process.pid, ownPriority);
     await world.stop().catch(() => undefined);
     await stopChild(router);
     await sql.end();
@@ -41,7 +41,7 @@ export async function startBenchWorld(): Promise<{ world: DeployWorld; stop: () 
   try {
     await waitFor(async () => (await fetch(`${routerUrl}/healthz`).catch(() => null))?.ok === true, "the router to start", 30_000);
     // Only where instances get the normal priority back when admitted, as in `npm start`.
-    if (canRaisePriority()) setProcessPriority(process.pid, PRIORITY.worker);
+    if (canRaisePriority()) await setProcessPriority(process.pid, PRIORITY.worker);
     await world.start({ routerUrl });
   } catch (error) {
     // Nothing this started may outlive a failed start: the router and PostgreSQL are processes of their own.
@@ -55,9 +55,7 @@ export type Sample = { at: number; ms: number; status: number };
 
 /** A fixed-rate load through the router from its own process; `stop` returns one sample per request. */
 export function startLoad(url: string, requestsPerSecond: number): { samples: Sample[]; stop: () => Promise<Sample[]> } {
-  const child = spawnAtPriority(PRIORITY.normal, () =>
-    spawn(process.execPath, [path.join(import.meta.dirname, "load-peer.mjs"), url, String(requestsPerSecond), "128"], { stdio: ["ignore", "pipe", "inherit"] }),
-  );
+  const child = spawnAtPriority(PRIORITY.normal, process.execPath, [path.join(import.meta.dirname, "load-peer.mjs"), url, String(requestsPerSecond), "128"], { stdio: ["ignore", "pipe", "inherit"] });
   const samples: Sample[] = [];
   readline.createInterface({ input: child.stdout! }).on("line", (line) => {
     const [at, ms, status] = line.split(" ").map(Number);
