@@ -33,6 +33,8 @@ type Values = {
   intervalSeconds: string;
   timeoutSeconds: string;
   failureThreshold: string;
+  warmUpPath: string;
+  warmUpRequests: string;
   maxSurge: string;
   maxUnavailable: string;
   autoPromote: boolean;
@@ -64,6 +66,8 @@ function initialValues(settings: TargetSettings | null): Values {
     intervalSeconds: String(health?.intervalSeconds ?? 5),
     timeoutSeconds: String(health?.timeoutSeconds ?? 2),
     failureThreshold: String(health?.failureThreshold ?? 3),
+    warmUpPath: strategy?.warmUp.path ?? "",
+    warmUpRequests: String(strategy?.warmUp.requests ?? 200),
     maxSurge: strategy?.strategy === "rolling" ? String(strategy.maxSurge) : "25%",
     maxUnavailable: strategy?.strategy === "rolling" ? String(strategy.maxUnavailable) : "25%",
     autoPromote: strategy?.strategy === "blue-green" ? strategy.autoPromote : true,
@@ -116,7 +120,8 @@ function toSettings(v: Values): { settings: TargetSettingsInput | null; stepsErr
     timeoutSeconds: numberOrUndefined(v.timeoutSeconds),
     failureThreshold: numberOrUndefined(v.failureThreshold),
   };
-  const common = { replicas: numberOrUndefined(v.replicas), healthCheck };
+  const warmUp = { path: v.warmUpPath.trim() || undefined, requests: numberOrUndefined(v.warmUpRequests) };
+  const common = { replicas: numberOrUndefined(v.replicas), healthCheck, warmUp };
   let steps: unknown = [];
   if (v.strategy === "canary") {
     try {
@@ -152,6 +157,8 @@ const FIELD_OF: Record<string, keyof Values> = {
   "strategy.healthCheck.intervalSeconds": "intervalSeconds",
   "strategy.healthCheck.timeoutSeconds": "timeoutSeconds",
   "strategy.healthCheck.failureThreshold": "failureThreshold",
+  "strategy.warmUp.path": "warmUpPath",
+  "strategy.warmUp.requests": "warmUpRequests",
   "strategy.maxSurge": "maxSurge",
   "strategy.maxUnavailable": "maxUnavailable",
   "strategy.scaleDownDelaySeconds": "scaleDownDelaySeconds",
@@ -330,6 +337,12 @@ function Form({ projectId, environment, stored, readOnly }: { projectId: string;
           {text("timeoutSeconds", "Timeout (seconds)", undefined, { inputMode: "numeric" })}
           {text("failureThreshold", "Failures before unhealthy", undefined, { inputMode: "numeric" })}
         </div>
+        {values.kind !== "kubernetes" && (
+          <div className="row" style={{ alignItems: "flex-start" }}>
+            {text("warmUpPath", "Warm-up path", "Requests a new instance answers before it takes traffic, so users never wait on its first, slow ones. Empty: the health check path.")}
+            {text("warmUpRequests", "Warm-up requests", "0 for none.", { inputMode: "numeric" })}
+          </div>
+        )}
         <SelectField
           label="When a deployment is already running"
           value={values.whenBusy}

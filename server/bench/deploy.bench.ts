@@ -25,6 +25,8 @@ const RATE = 600;
 const ROUNDS = 5;
 const QUIET_MS = 4_000;
 const check = { path: "/healthz", intervalSeconds: 1, failureThreshold: 2 };
+/** As a team whose users hit "/" would set it: the code their requests run is compiled before they reach it. */
+const warmUp = { path: "/" };
 
 type Env = Awaited<ReturnType<DeployWorld["localEnvironment"]>>;
 
@@ -109,12 +111,13 @@ export async function benchFailedRequests(): Promise<Figure[]> {
   const { world, stop } = await startBenchWorld();
   try {
     return [
-      ...(await underLoad(world, "rolling", { strategy: "rolling", replicas: 3, maxSurge: 1, maxUnavailable: 0, healthCheck: check })),
-      ...(await underLoad(world, "bluegreen", { strategy: "blue-green", replicas: 3, scaleDownDelaySeconds: 2, healthCheck: check })),
+      ...(await underLoad(world, "rolling", { strategy: "rolling", replicas: 3, maxSurge: 1, maxUnavailable: 0, healthCheck: check, warmUp })),
+      ...(await underLoad(world, "bluegreen", { strategy: "blue-green", replicas: 3, scaleDownDelaySeconds: 2, healthCheck: check, warmUp })),
       ...(await underLoad(world, "canary", {
         strategy: "canary",
         replicas: 3,
         healthCheck: check,
+        warmUp,
         steps: [{ setWeight: 20 }, { pause: { durationSeconds: 2 } }, { setWeight: 50 }, { analysis: { windowSeconds: 3, minRequests: 50 } }],
       })),
       ...(await rollbackUnready(world)),

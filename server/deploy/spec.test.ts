@@ -24,7 +24,17 @@ describe("deploymentSpecSchema", () => {
         failureThreshold: 3,
         successThreshold: 1,
       },
+      warmUp: { requests: 200 },
     });
+  });
+
+  it("warms new instances up on the path given, or the health check's, and says what to fix in a bad warm-up", () => {
+    expect(deploymentSpecSchema.parse({ strategy: "blue-green", warmUp: { path: "/", requests: 50 } }).warmUp).toEqual({ path: "/", requests: 50 });
+    expect(deploymentSpecSchema.parse({ strategy: "canary", steps: [{ setWeight: 50 }], warmUp: { requests: 0 } }).warmUp).toEqual({ requests: 0 });
+    expect(errorOf({ strategy: "rolling", warmUp: { path: "home" } })).toContain('warmUp.path must start with "/"');
+    expect(errorOf({ strategy: "rolling", warmUp: { requests: -1 } })).toContain("warmUp.requests must be 0 (no warm-up) or more");
+    expect(errorOf({ strategy: "rolling", warmUp: { requests: 2.5 } })).toContain("warmUp.requests must be a whole number");
+    expect(errorOf({ strategy: "rolling", warmUp: { paths: ["/"] } })).toContain("paths");
   });
 
   it("keeps given health-check fields and defaults the rest", () => {

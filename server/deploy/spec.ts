@@ -37,9 +37,28 @@ export const healthCheckSchema = z.strictObject({
   successThreshold: z.number().int().min(1, "successThreshold must be at least 1").default(1),
 });
 
+/**
+ * Requests a new instance answers, one after another over one kept-alive connection, once it
+ * passed its health check and before it takes traffic: a Node or JVM app answers its first
+ * requests late while it compiles the code they run, and these take that delay instead of
+ * the users' requests (the idea of AWS ALB's slow start and of Azure App Service's warm-up
+ * paths before a slot swap). Only where Slipway's router sends the traffic (docker, local).
+ */
+export const warmUpSchema = z.strictObject({
+  /** The health check's path when left out. A path users hit, such as "/", warms up the code they run. */
+  path: z.string().startsWith("/", 'warmUp.path must start with "/", e.g. "/"').optional(),
+  requests: z
+    .number({ error: "warmUp.requests must be a number" })
+    .int("warmUp.requests must be a whole number")
+    .min(0, "warmUp.requests must be 0 (no warm-up) or more")
+    .max(10_000, "warmUp.requests must be at most 10000")
+    .default(200),
+});
+
 const common = {
   replicas,
   healthCheck: healthCheckSchema.prefault({}),
+  warmUp: warmUpSchema.prefault({}),
 };
 
 const isZero = (value: number | string) => value === 0 || value === "0%";
@@ -125,4 +144,5 @@ export type CanarySpec = z.output<typeof canarySpecSchema>;
 export type CanaryStep = z.output<typeof canaryStepSchema>;
 export type AnalysisCheck = z.output<typeof analysisSchema>;
 export type HealthCheck = z.output<typeof healthCheckSchema>;
+export type WarmUp = z.output<typeof warmUpSchema>;
 export type PreviewCheck = z.output<typeof previewCheckSchema>;

@@ -389,7 +389,7 @@ export async function previewDeployment(
   if (stored) {
     const spec: DeploymentSpec =
       input.kind === "rollback"
-        ? { strategy: "blue-green", replicas: stored.settings.strategy.replicas, healthCheck: stored.settings.strategy.healthCheck, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 }
+        ? { strategy: "blue-green", replicas: stored.settings.strategy.replicas, healthCheck: stored.settings.strategy.healthCheck, warmUp: stored.settings.strategy.warmUp, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 }
         : resolveDeploymentSpec(stored.settings.strategy, undefined);
     strategy = { name: spec.strategy, replicas: spec.replicas, summary: describeSpec(spec, input.kind) };
   }

@@ -133,7 +133,7 @@ export async function rollbackEnvironment(db: Database, actor: Actor, input: { p
     .where(and(eq(deployments.environmentId, env.id), inArray(deployments.phase, [...ACTIVE_DEPLOYMENT_PHASES])));
   if (active) throw new ConflictError(`A deployment to ${env.name} is in progress; abort it to return to ${current.version}, then roll back further if needed.`);
   const defaults = (await requireTargetSettings(db, input.projectId, env.id)).strategy;
-  const spec: DeploymentSpec = { strategy: "blue-green", replicas: defaults.replicas, healthCheck: defaults.healthCheck, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 };
+  const spec: DeploymentSpec = { strategy: "blue-green", replicas: defaults.replicas, healthCheck: defaults.healthCheck, warmUp: defaults.warmUp, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 };
   return requestDeployment(db, actor, { projectId: input.projectId, environmentId: env.id, releaseId: target.id, kind: "rollback", spec });
 }
 

@@ -11,6 +11,8 @@ import {
   type SmokeTestResult,
   type TargetInstance,
   type TrafficWeights,
+  type WarmUp,
+  warmUpSchema,
 } from "@/server/deploy";
 import { appendSignal, readSignals, recordEvent, recordPass, releaseLease, renewLease, type DriveContext, type EventInput } from "@/server/services/deploy-driver";
 import type { DeployTarget } from "@/workers/targets/types";
@@ -81,7 +83,9 @@ export class DeploymentDriver {
       else this.switchBackEarly(this.quickObservation());
       this.poke();
     };
-    this.prober = new Prober(options.target, this.state.spec.healthCheck, healthChanged, (message) => void note("error", message));
+    // A deployment recorded before warm-ups could be set gets the default one.
+    const warmUp = (this.state.spec.warmUp as WarmUp | undefined) ?? warmUpSchema.parse({});
+    this.prober = new Prober(options.target, this.state.spec.healthCheck, warmUp, healthChanged, (message) => void note("error", message));
     // A smoke test that was running when the last worker died is asked for again (its result was lost with it).
     const smoke = ctx.deployment.smokeTest as SmokeTestResult | null;
     this.actions = new ActionRunner(options.target, [ctx.release, ...(ctx.previous ? [ctx.previous] : [])], options.env, {

@@ -43,12 +43,15 @@ jobs:
   it("reads rolling and blue-green settings in kebab-case", () => {
     const rolling = deployOf("on: push\njobs:\n  ship:\n    environment: prod\n    deploy:\n      artifact: site\n      strategy: { rolling: { max-surge: 2, max-unavailable: '0%' } }\n");
     expect(resolveDeploymentSpec(defaults, pipelineOverrides(rolling))).toMatchObject({ strategy: "rolling", maxSurge: 2, maxUnavailable: "0%", replicas: 3 });
-    const blueGreen = deployOf("on: push\njobs:\n  ship:\n    environment: prod\n    deploy:\n      image: a\n      strategy: { blue-green: { auto-promote: false, scale-down-delay: 2m, preview-checks: [{ path: /, expected-status: 200 }] } }\n");
+    const blueGreen = deployOf(
+      "on: push\njobs:\n  ship:\n    environment: prod\n    deploy:\n      image: a\n      strategy: { blue-green: { auto-promote: false, scale-down-delay: 2m, preview-checks: [{ path: /, expected-status: 200 }], warm-up: { path: /, requests: 50 } } }\n",
+    );
     expect(resolveDeploymentSpec(defaults, pipelineOverrides(blueGreen))).toMatchObject({
       strategy: "blue-green",
       autoPromote: false,
       scaleDownDelaySeconds: 120,
       previewChecks: [{ path: "/", expectedStatus: 200 }],
+      warmUp: { path: "/", requests: 50 },
     });
   });
 

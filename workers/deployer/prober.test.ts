@@ -3,7 +3,7 @@ import { deploymentSpecSchema, type TargetInstance } from "@/server/deploy";
 import type { DeployTarget, ProbeResult } from "@/workers/targets/types";
 import { Prober } from "./prober";
 
-const check = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz", intervalSeconds: 1 } }).healthCheck;
+const { healthCheck: check, warmUp } = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz", intervalSeconds: 1 } });
 const instance: TargetInstance = { id: "i-1", version: "2.0.0", status: "running" };
 
 /** A target whose instance always passes its probes; what happened to it, in order. */
@@ -24,7 +24,7 @@ async function until(condition: () => boolean) {
 describe("the prober", () => {
   it("warms a new instance up before the router sends it traffic", async () => {
     const { target, calls } = fakeTarget(null);
-    const prober = new Prober(target, check, () => undefined, (message) => calls.push(message));
+    const prober = new Prober(target, check, warmUp, () => undefined, (message) => calls.push(message));
     prober.track([instance]);
     await until(() => calls.includes("admit"));
     prober.stopAll();
@@ -34,7 +34,7 @@ describe("the prober", () => {
 
   it("keeps an instance out of traffic when a warm-up request fails, and counts it as a failed probe", async () => {
     const { target, calls } = fakeTarget({ status: 500, refused: false });
-    const prober = new Prober(target, check, () => undefined, (message) => calls.push(message));
+    const prober = new Prober(target, check, warmUp, () => undefined, (message) => calls.push(message));
     prober.track([instance]);
     await until(() => calls.filter((c) => c === "warm-up").length >= 2);
     prober.stopAll();

@@ -1,4 +1,4 @@
-import { instanceHealth, probePassed, recordProbe, UNPROBED, type HealthCheck, type HealthTally, type TargetInstance } from "@/server/deploy";
+import { instanceHealth, probePassed, recordProbe, UNPROBED, type HealthCheck, type HealthTally, type TargetInstance, type WarmUp } from "@/server/deploy";
 import { sleep } from "@/workers/targets/probe";
 import type { DeployTarget } from "@/workers/targets/types";
 
@@ -21,6 +21,7 @@ export class Prober {
   constructor(
     private readonly target: DeployTarget,
     private readonly check: HealthCheck,
+    private readonly warmUp: WarmUp,
     private readonly onChange: () => void,
     private readonly onError: (message: string) => void,
   ) {}
@@ -107,7 +108,7 @@ export class Prober {
       let next = recordProbe(before, probePassed(result.status, this.check), this.check);
       if (next.ready && !before.ready) {
         // A failed warm-up request is a failed probe: the instance is not ready after all.
-        const failedWarmUp = await this.target.warmUp?.(id, this.check, signal);
+        const failedWarmUp = await this.target.warmUp?.(id, this.check, this.warmUp, signal);
         if (signal.aborted) return;
         // It takes traffic only once the router knows it; until then it is not ready.
         next = failedWarmUp

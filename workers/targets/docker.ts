@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type Dockerode from "dockerode";
-import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
+import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights, WarmUp } from "@/server/deploy";
 import type { DockerTargetConfig } from "@/server/schemas/target";
 import { httpProbe, waitReadyByProbing, warmUpByProbing } from "./probe";
 import { RouterTraffic } from "./router-backed";
@@ -96,10 +96,10 @@ class DockerTarget implements DeployTarget {
     return httpProbe(url, check, signal);
   }
 
-  async warmUp(instanceId: string, check: HealthCheck, signal?: AbortSignal) {
+  async warmUp(instanceId: string, check: HealthCheck, warmUp: WarmUp, signal?: AbortSignal) {
     const url = await this.urlOf(instanceId);
     if (!url) return { status: null, refused: false, error: "the container publishes no port" };
-    return warmUpByProbing(url, check, signal);
+    return warmUpByProbing(url, check, warmUp, signal);
   }
 
   async admit(instanceId: string): Promise<void> {

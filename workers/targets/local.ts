@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import path from "node:path";
-import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights } from "@/server/deploy";
+import type { HealthCheck, HealthTally, TargetInstance, TrafficWeights, WarmUp } from "@/server/deploy";
 import { findExecutable, PRIORITY, setProcessPriority, spawnAtPriority } from "@/server/config/cpu-priority";
 import { freePort } from "@/server/config/ports";
 import type { LocalTargetConfig } from "@/server/schemas/target";
@@ -126,10 +126,10 @@ class LocalTarget implements DeployTarget {
   }
 
   /** Still at the boot priority: the app's first requests are compiled in the gaps between the others'. */
-  async warmUp(instanceId: string, check: HealthCheck, signal?: AbortSignal) {
+  async warmUp(instanceId: string, check: HealthCheck, warmUp: WarmUp, signal?: AbortSignal) {
     const record = await this.record(instanceId);
     if (!record) return { status: null, refused: false, error: "the instance is gone" };
-    return warmUpByProbing(urlOf(record), check, signal);
+    return warmUpByProbing(urlOf(record), check, warmUp, signal);
   }
 
   async admit(instanceId: string): Promise<void> {

@@ -2,18 +2,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { deploymentSpecSchema } from "@/server/deploy";
-import { WARM_UP_REQUESTS, warmUpByProbing } from "./probe";
+import { warmUpByProbing } from "./probe";
 
-const check = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz" } }).healthCheck;
+const { healthCheck: check, warmUp } = deploymentSpecSchema.parse({ strategy: "rolling", healthCheck: { path: "/healthz" } });
 let server: http.Server | null = null;
 
-/** An app that counts the connections and requests it gets, and answers 503 from request `failFrom` on. */
-async function countingApp(failFrom = Infinity) {
+/** An app that counts the connections and requests it gets, and answers `status` (200 unless told) to each, 503 from request `failFrom` on. */
+async function countingApp(failFrom = Infinity, status = 200) {
   const seen = { requests: 0, connections: 0, paths: new Set<string>() };
   server = http.createServer((req, res) => {
     seen.requests++;
     seen.paths.add(req.url!);
-    res.writeHead(seen.requests >= failFrom ? 503 : 200).end();
+    res.writeHead(seen.requests >= failFrom ? 503 : status).end();
   });
   server.on("connection", () => seen.connections++);
   await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
@@ -26,15 +26,28 @@ afterEach(async () => {
 });
 
 describe("warming up a new instance before it joins traffic", () => {
-  it("sends its health path the warm-up requests, each as a new client would, and reports none failed", async () => {
+  it("sends the health path the warm-up requests by default, over one kept-alive connection as the router's are, and reports none failed", async () => {
     const { base, seen } = await countingApp();
-    expect(await warmUpByProbing(base, check)).toBeNull();
-    expect(seen).toEqual({ requests: WARM_UP_REQUESTS, connections: WARM_UP_REQUESTS, paths: new Set(["/healthz"]) });
+    expect(warmUp).toEqual({ requests: 200 });
+    expect(await warmUpByProbing(base, check, warmUp)).toBeNull();
+    expect(seen).toEqual({ requests: 200, connections: 1, paths: new Set(["/healthz"]) });
   });
 
-  it("stops at the first request that fails the check and reports it", async () => {
+  it("sends them to the path it is given, as many as asked, and takes any answer but a server error", async () => {
+    const { base, seen } = await countingApp(Infinity, 404);
+    expect(await warmUpByProbing(base, check, { path: "/orders?page=1", requests: 7 })).toBeNull();
+    expect(seen).toEqual({ requests: 7, connections: 1, paths: new Set(["/orders?page=1"]) });
+  });
+
+  it("sends none when asked for none", async () => {
+    const { base, seen } = await countingApp();
+    expect(await warmUpByProbing(base, check, { requests: 0 })).toBeNull();
+    expect(seen.requests).toBe(0);
+  });
+
+  it("stops at the first server error and reports it", async () => {
     const { base, seen } = await countingApp(5);
-    expect(await warmUpByProbing(base, check)).toMatchObject({ status: 503 });
+    expect(await warmUpByProbing(base, check, warmUp)).toMatchObject({ status: 503 });
     expect(seen.requests).toBe(5);
   });
 
@@ -42,6 +55,6 @@ describe("warming up a new instance before it joins traffic", () => {
     const { base } = await countingApp();
     await new Promise((resolve) => server!.close(resolve));
     server = null;
-    expect(await warmUpByProbing(base, check)).toMatchObject({ status: null, refused: true });
+    expect(await warmUpByProbing(base, check, warmUp)).toMatchObject({ status: null, refused: true });
   });
 });

@@ -1,15 +1,16 @@
 import http from "node:http";
-import { recordProbe, UNPROBED, probePassed, type HealthCheck, type HealthTally } from "@/server/deploy";
+import { recordProbe, UNPROBED, probePassed, type HealthCheck, type HealthTally, type WarmUp } from "@/server/deploy";
 import type { DeployTarget, ProbeResult } from "./types";
 
 /**
- * One GET of `base + path` without keep-alive (a probe must see a fresh connection, as a
- * new client would). A refused connection is told apart: the process may not listen yet.
+ * One GET of `base + path`, by default without keep-alive (a probe must see a fresh
+ * connection, as a new client would). A refused connection is told apart: the process may
+ * not listen yet.
  */
-export function httpProbe(base: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult> {
+export function httpProbe(base: string, check: HealthCheck, signal?: AbortSignal, agent: http.Agent | false = false): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const url = new URL(check.path, base);
-    const request = http.get(url, { agent: false, timeout: check.timeoutSeconds * 1000, signal }, (response) => {
+    const request = http.get(url, { agent, timeout: check.timeoutSeconds * 1000, signal }, (response) => {
       response.resume();
       response.once("end", () => resolve({ status: response.statusCode ?? null, refused: false }));
       response.once("error", (error) => resolve({ status: null, refused: false, error: error.message }));
@@ -20,20 +21,22 @@ export function httpProbe(base: string, check: HealthCheck, signal?: AbortSignal
 }
 
 /**
- * Requests a new instance answers on its health path before it joins traffic. A Node app
- * just started answers its first requests about 20 ms late while V8 compiles its request
- * path; these take that delay instead of the users' requests (the idea of AWS ALB's slow
- * start and of Azure App Service's warm-up before a slot swap).
+ * `Target.warmUp` for targets reached over HTTP (see `warmUpSchema`): the requests one after
+ * another over one kept-alive connection, as the router's own are. The first that gets no
+ * answer or a server error (5xx), or null: any other answer is the app's to give.
  */
-export const WARM_UP_REQUESTS = 20;
-
-/** `Target.warmUp` for targets reached over HTTP: the probes one after another; the first that fails its check, or null. */
-export async function warmUpByProbing(base: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult | null> {
-  for (let i = 0; i < WARM_UP_REQUESTS && !signal?.aborted; i++) {
-    const result = await httpProbe(base, check, signal);
-    if (!probePassed(result.status, check)) return result;
+export async function warmUpByProbing(base: string, check: HealthCheck, warmUp: WarmUp, signal?: AbortSignal): Promise<ProbeResult | null> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const request = { ...check, path: warmUp.path ?? check.path };
+  try {
+    for (let i = 0; i < warmUp.requests && !signal?.aborted; i++) {
+      const result = await httpProbe(base, request, signal, agent);
+      if (result.status === null || result.status >= 500) return result;
+    }
+    return null;
+  } finally {
+    agent.destroy();
   }
-  return null;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind on the signal either way. */

@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import type { HealthCheck, Target, VersionRef } from "@/server/deploy";
+import type { HealthCheck, Target, VersionRef, WarmUp } from "@/server/deploy";
 
 /** What a target is made for: one deployment's environment. */
 export type TargetContext = {
@@ -35,9 +35,9 @@ export interface DeployTarget extends Target {
   probe(instanceId: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult>;
   /**
    * Just before `admit`: warm-up requests to a target the router sends traffic to (see
-   * WARM_UP_REQUESTS); the first failed one, or null. Left out where the platform routes.
+   * `warmUpSchema`); the first failed one, or null. Left out where the platform routes.
    */
-  warmUp?(instanceId: string, check: HealthCheck, signal?: AbortSignal): Promise<ProbeResult | null>;
+  warmUp?(instanceId: string, check: HealthCheck, warmUp: WarmUp, signal?: AbortSignal): Promise<ProbeResult | null>;
   /** The instance passed its readiness check: it may get requests now. Idempotent. */
   admit(instanceId: string): Promise<void>;
   /** Where a preview check reaches the instance directly, bypassing the router; null when it cannot. */
