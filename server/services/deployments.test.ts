@@ -57,13 +57,14 @@ describe("environment target settings", () => {
     await expect(setTargetSettings(t.db, actorFor(owner), { projectId: project.id, environmentId: b.id, settings })).rejects.toThrow(`Port ${port} already serves the environment "development"`);
   });
 
-  it("merge a deployment's overrides over the defaults, keeping only replicas and health check across strategies", () => {
-    const defaults = deploymentSpecSchema.parse({ strategy: "rolling", replicas: 4, maxSurge: 2, healthCheck: { path: "/ready", intervalSeconds: 2 } });
+  it("merge a deployment's overrides over the defaults, keeping only replicas, health check and warm-up across strategies", () => {
+    const defaults = deploymentSpecSchema.parse({ strategy: "rolling", replicas: 4, maxSurge: 2, healthCheck: { path: "/ready", intervalSeconds: 2 }, warmUp: { path: "/" } });
     expect(resolveDeploymentSpec(defaults, { maxSurge: 1 })).toMatchObject({ strategy: "rolling", replicas: 4, maxSurge: 1 });
-    expect(resolveDeploymentSpec(defaults, { strategy: "blue-green", healthCheck: { path: "/healthz" } })).toEqual({
+    expect(resolveDeploymentSpec(defaults, { strategy: "blue-green", healthCheck: { path: "/healthz" }, warmUp: { requests: 50 } })).toEqual({
       strategy: "blue-green",
       replicas: 4,
       healthCheck: { ...defaults.healthCheck, path: "/healthz" },
+      warmUp: { path: "/", requests: 50 },
       autoPromote: true,
       previewChecks: [],
       scaleDownDelaySeconds: 30,

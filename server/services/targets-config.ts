@@ -62,15 +62,16 @@ export async function setTargetSettings(
 
 /**
  * The spec of one deployment: the environment's defaults with `overrides` on top. A different
- * strategy keeps only the defaults' replicas and health check, since the other strategy's
- * settings would not fit it; the health check merges field by field.
+ * strategy keeps only the defaults' replicas, health check and warm-up, since the other
+ * strategy's settings would not fit it; the health check and warm-up merge field by field.
  */
 export function resolveDeploymentSpec(defaults: DeploymentSpec, overrides?: Record<string, unknown> | null): DeploymentSpec {
   if (!overrides || Object.keys(overrides).length === 0) return defaults;
   const sameStrategy = overrides.strategy === undefined || overrides.strategy === defaults.strategy;
-  const base: Record<string, unknown> = sameStrategy ? { ...defaults } : { replicas: defaults.replicas, healthCheck: defaults.healthCheck };
+  const base: Record<string, unknown> = sameStrategy ? { ...defaults } : { replicas: defaults.replicas, healthCheck: defaults.healthCheck, warmUp: defaults.warmUp };
   const healthCheck = { ...defaults.healthCheck, ...((overrides.healthCheck as Record<string, unknown> | undefined) ?? {}) };
-  const parsed = deploymentSpecSchema.safeParse({ ...base, ...overrides, healthCheck });
+  const warmUp = { ...defaults.warmUp, ...((overrides.warmUp as Record<string, unknown> | undefined) ?? {}) };
+  const parsed = deploymentSpecSchema.safeParse({ ...base, ...overrides, healthCheck, warmUp });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message));
     throw new InvalidInputError(`The deploy settings are not valid: ${problems.join("; ")}`, "overrides");
