@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError } from "./errors";
 import { git } from "./git-cli";
 import { environmentFreeze, outlookOf, type GovernanceOutlook } from "./governance-outlook";
 import { currentRelease, requireRelease } from "./releases";
-import { getTargetSettings, resolveDeploymentSpec } from "./targets-config";
+import { getTargetSettings, resolveDeploymentSpec, rollbackSpec } from "./targets-config";
 
 /**
  * What the environments board and the confirmation dialogs show: per environment its
@@ -387,10 +387,7 @@ export async function previewDeployment(
 
   let strategy: DeploymentPreview["strategy"] = { name: "—", replicas: 0, summary: "This environment has no target yet." };
   if (stored) {
-    const spec: DeploymentSpec =
-      input.kind === "rollback"
-        ? { strategy: "blue-green", replicas: stored.settings.strategy.replicas, healthCheck: stored.settings.strategy.healthCheck, warmUp: stored.settings.strategy.warmUp, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 }
-        : resolveDeploymentSpec(stored.settings.strategy, undefined);
+    const spec = input.kind === "rollback" ? rollbackSpec(stored.settings.strategy) : resolveDeploymentSpec(stored.settings.strategy, undefined);
     strategy = { name: spec.strategy, replicas: spec.replicas, summary: describeSpec(spec, input.kind) };
   }
 

@@ -11,7 +11,7 @@ import { gateDeployment } from "./governance-gate";
 import { notHeld } from "./governance-held";
 import { deploymentGovernance } from "./governance-outlook";
 import { currentRelease, requireRelease } from "./releases";
-import { requireTargetSettings, resolveDeploymentSpec } from "./targets-config";
+import { requireTargetSettings, resolveDeploymentSpec, rollbackSpec } from "./targets-config";
 
 /**
  * Deployments as people and pipelines ask for them: deploy, promote, roll back and signal.
@@ -133,8 +133,7 @@ export async function rollbackEnvironment(db: Database, actor: Actor, input: { p
     .where(and(eq(deployments.environmentId, env.id), inArray(deployments.phase, [...ACTIVE_DEPLOYMENT_PHASES])));
   if (active) throw new ConflictError(`A deployment to ${env.name} is in progress; abort it to return to ${current.version}, then roll back further if needed.`);
   const defaults = (await requireTargetSettings(db, input.projectId, env.id)).strategy;
-  const spec: DeploymentSpec = { strategy: "blue-green", replicas: defaults.replicas, healthCheck: defaults.healthCheck, warmUp: defaults.warmUp, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 };
-  return requestDeployment(db, actor, { projectId: input.projectId, environmentId: env.id, releaseId: target.id, kind: "rollback", spec });
+  return requestDeployment(db, actor, { projectId: input.projectId, environmentId: env.id, releaseId: target.id, kind: "rollback", spec: rollbackSpec(defaults) });
 }
 
 /** The newest release that succeeded in the environment before `currentId` did. */

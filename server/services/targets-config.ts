@@ -79,6 +79,15 @@ export function resolveDeploymentSpec(defaults: DeploymentSpec, overrides?: Reco
   return parsed.data;
 }
 
+/**
+ * A rollback's spec: blue-green whatever the environment's strategy, with its replicas, health
+ * check and warm-up. The earlier release starts beside the current one and takes all traffic
+ * at once when ready, and the current one goes at once: nothing is dropped, nothing waits.
+ */
+export function rollbackSpec(defaults: DeploymentSpec): DeploymentSpec {
+  return { strategy: "blue-green", replicas: defaults.replicas, healthCheck: defaults.healthCheck, warmUp: defaults.warmUp, autoPromote: true, previewChecks: [], scaleDownDelaySeconds: 0 };
+}
+
 function parseSettings(input: unknown): TargetSettings {
   const parsed = targetSettingsSchema.safeParse(input);
   if (!parsed.success) {
