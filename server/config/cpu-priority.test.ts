@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -48,6 +49,28 @@ describe("CPU priorities", () => {
       await setProcessPriority(child.pid!, PRIORITY.normal);
       expect(threadPriorities(child.pid!)).toEqual([canRaisePriority() ? PRIORITY.normal.nice : PRIORITY.idle.nice]);
       if (canRaisePriority() && findExecutable("chrt")) expect(threadPolicies(child.pid!)).toEqual(["normal"]);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("gives a detached process's session, a CPU group of its own under autogroups, the process's priority", async () => {
+    // Only root may raise it back, and only kernels with autogroups give a session a CPU group.
+    if (!canRaisePriority() || !existsSync("/proc/self/autogroup")) return;
+    const ownGroup = readFileSync("/proc/self/autogroup", "utf8");
+    const child = spawnAtPriority(PRIORITY.idle, process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
+    const group = () => readFileSync(`/proc/${child.pid}/autogroup`, "utf8");
+    try {
+      expect(group()).toMatch(/ nice 19\n$/);
+      await setProcessPriority(child.pid!, PRIORITY.normal);
+      expect(group()).toMatch(/ nice 0\n$/);
+      await setProcessPriority(child.pid!, PRIORITY.worker);
+      expect(group()).toMatch(/ nice 19\n$/);
+      // A process in the caller's session leaves the session's group, the caller's own, alone.
+      const sibling = await nodeProcess(PRIORITY.idle);
+      await setProcessPriority(sibling.pid!, PRIORITY.idle);
+      sibling.kill();
+      expect(readFileSync("/proc/self/autogroup", "utf8")).toBe(ownGroup);
     } finally {
       child.kill();
     }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { ownPriority, setSessionPriority } from "@/server/config/cpu-priority";
 import { isAlive } from "@/server/config/pid";
 import { launcherSocketPath, StepLauncher, type LaunchedStep, type StepProcess } from "./step-launcher";
 import type { Executor, ExecutorJob, ExecutorSession, StepCommand, StepIo } from "./types";
@@ -129,6 +130,7 @@ function spawnStep(step: StepProcess, onOutput: (chunk: Buffer) => void): Launch
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (child.pid) setSessionPriority(child.pid, ownPriority());
   child.stdout!.on("data", onOutput);
   child.stderr!.on("data", onOutput);
   const exited = new Promise<{ exitCode: number }>((resolve, reject) => {

@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { canRaisePriority, ownPriority, PRIORITY, setProcessPriority } from "@/server/config/cpu-priority";
 import { createLocalExecutor } from "./local";
 import { launcherSocketPath, StepLauncher } from "./step-launcher";
 import type { Executor } from "./types";
@@ -67,6 +69,19 @@ describe.each([
     const { exitCode, output } = await running;
     expect(exitCode).toBe(143);
     expect(output).not.toContain("never");
+  });
+
+  it("gives way to traffic as the worker does, also as a session of its own", async () => {
+    // Only root may raise the test's own priority back, and only kernels with autogroups give a session a CPU group.
+    if (!canRaisePriority() || !existsSync("/proc/self/autogroup")) return;
+    const own = ownPriority();
+    await setProcessPriority(process.pid, PRIORITY.worker);
+    try {
+      const local = executor();
+      for (let i = 0; i < 2; i++) expect((await runOn(local, "cat /proc/self/autogroup")).output).toMatch(/ nice 19\n$/);
+    } finally {
+      await setProcessPriority(process.pid, own);
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
+import { ownPriority, sessionNice } from "@/server/config/cpu-priority";
 
 /**
  * Starts step processes from a small resident helper instead of from the
@@ -20,7 +21,8 @@ import readline from "node:readline";
  * shell started ahead and starts the next one. Every such process connects
  * to the worker's Unix socket and announces its id, makes that connection
  * its stdout and stderr, and starts a session of its own (so the step's
- * processes form one group to kill); a step gets exactly its environment and
+ * processes form one group to kill) whose CPU group keeps the worker's
+ * priority (see setSessionPriority); a step gets exactly its environment and
  * working directory. The helper reports `pid`, `warm`, `exit` (the wait
  * status) and `fail` lines on its stdout, exits always after the process
  * they belong to was announced.
@@ -28,7 +30,7 @@ import readline from "node:readline";
 const HELPER = String.raw`
 use strict; use warnings; use POSIX (); use Socket; use Fcntl;
 $| = 1;
-my ($socket_path, $script_dir) = @ARGV;
+my ($socket_path, $script_dir, $session_nice) = @ARGV;
 my %step_of;
 my %warm;
 my $warmed = 0;
@@ -77,6 +79,7 @@ sub fork_step {
   my $pid = fork();
   if (defined $pid && $pid == 0) {
     POSIX::setsid();
+    if ($session_nice && open(my $group, '>', '/proc/self/autogroup')) { print $group $session_nice; close($group); }
     open(STDIN, '<', '/dev/null');
     open(STDOUT, '>&', $out); open(STDERR, '>&', $out); close($out);
     $SIG{CHLD} = 'DEFAULT';
@@ -212,7 +215,7 @@ export class StepLauncher {
     mkdirSync(scriptDir);
     symlinkSync("/dev/fd/3", path.join(scriptDir, "sh"));
     // Next's types make NODE_ENV mandatory in ProcessEnv; the helper needs only PATH (each step gets its own environment).
-    const helper = spawn("perl", ["-e", HELPER, socketPath, scriptDir], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH } as Record<string, string | undefined> as NodeJS.ProcessEnv });
+    const helper = spawn("perl", ["-e", HELPER, socketPath, scriptDir, String(sessionNice(ownPriority()))], { stdio: ["pipe", "pipe", "inherit"], env: { PATH: process.env.PATH } as Record<string, string | undefined> as NodeJS.ProcessEnv });
     const ready = await new Promise<boolean>((resolve) => {
       helper.once("error", () => resolve(false));
       helper.once("spawn", () => resolve(true));
