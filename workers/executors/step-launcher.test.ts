@@ -78,7 +78,9 @@ describe.each([
     await setProcessPriority(process.pid, PRIORITY.worker);
     try {
       const local = executor();
-      for (let i = 0; i < 2; i++) expect((await runOn(local, "cat /proc/self/autogroup")).output).toMatch(/ nice 19\n$/);
+      // Spawned by the worker itself, the step's group is set just after it starts: the step looks for up to 5 s.
+      const script = 'for i in $(seq 50); do grep -q " nice 19$" /proc/self/autogroup && break; sleep 0.1; done; cat /proc/self/autogroup';
+      for (let i = 0; i < 2; i++) expect((await runOn(local, script)).output).toMatch(/ nice 19\n$/);
     } finally {
       await setProcessPriority(process.pid, own);
     }
