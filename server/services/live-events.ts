@@ -33,7 +33,9 @@ type Listener<E> = (event: E) => void | Promise<void>;
  * Delivers events to one subscriber in order, awaiting each, so a subscriber
  * that is slow (a browser reading slowly) only delays itself. When it falls
  * `limit` events behind, what is queued is replaced by the `overflow` event:
- * everything dropped is in the database, and memory stays bounded.
+ * everything dropped is in the database, and memory stays bounded. A
+ * subscriber that returns no promise has each event at once: notices that
+ * arrive together (one read of the connection) never count against it.
  */
 class Mailbox<E> {
   private queue: E[] = [];
@@ -63,7 +65,8 @@ class Mailbox<E> {
     while (this.queue.length > 0 && !this.closed) {
       const event = this.queue.shift()!;
       try {
-        await this.fn(event);
+        const pending = this.fn(event);
+        if (pending) await pending;
       } catch (error) {
         console.error(`live events: a subscriber failed: ${(error as Error).message}`);
       }
