@@ -113,12 +113,12 @@ export function sessionNice(priority: Priority): number {
 
 /** This process's own priority, as its main thread has it. */
 export function ownPriority(): Priority {
-  return { nice: os.getPriority(0), policy: policyOf(process.pid) === SCHED_IDLE ? "idle" : "normal" };
+  return { nice: os.getPriority(0), policy: schedulingPolicy(process.pid) === SCHED_IDLE ? "idle" : "normal" };
 }
 
-const SCHED_IDLE = 5;
+export const SCHED_IDLE = 5;
 
-/** Fields of /proc/<pid>/stat from the third (state) on: they follow the command name, in parentheses that may hold spaces. */
+/** Fields of /proc/<pid>/stat (also a thread's id) from the third (state) on: they follow the command name, in parentheses that may hold spaces. */
 function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -133,8 +133,8 @@ function leadsOwnSession(pid: number): boolean {
   return statFields(pid)?.[6 - 3] === String(pid);
 }
 
-function policyOf(pid: number): number {
-  // Field 41: the scheduling policy.
+/** The scheduling policy of a process's main thread, or of the thread with that id: field 41 (0 SCHED_OTHER, 5 SCHED_IDLE). */
+export function schedulingPolicy(pid: number): number {
   return Number(statFields(pid)?.[41 - 3] ?? 0);
 }
 
